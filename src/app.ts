@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { resolveStreamSecret, type ResolvedSecret } from './config/stream-secret.js';
+import { ConnectionLimiter } from './core/connection-limiter.js';
+import type { FrameTap } from './core/room.js';
+import type { RoomOptions } from './core/room-options.js';
+import { RoomRegistry } from './core/room-registry.js';
+import { noopTelemetry, type Telemetry } from './core/telemetry.js';
+import type { Limits } from './protocol/index.js';
+import { startHttpServer, type HttpServer } from './transport/http/http-server.js';
+import { loadUws } from './transport/ws/load-uws.js';
+import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
+
+export interface Beamcast {
+  readonly config: Config;
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly rooms: RoomRegistry;
+  readonly secret: ResolvedSecret;
+  readonly http: HttpServer;
+  readonly ws: WsServer;
+  /** Readiness off, sockets closed with 4000, HTTP closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface Extensions {
+  telemetry?: Telemetry;
+  taps?: FrameTap[];
+  qualities?: readonly string[];
+  http?: (app: FastifyInstance, rooms: RoomRegistry) => void | Promise<void>;
+}
+
+// How often empty rooms past their TTL are swept.
+const SWEEP_INTERVAL_MS = 30_000;
+const PRESENCE_INTERVAL_MS = 250;
+const CHAT_ON_JOIN = 50;
+
+export function limitsFrom(config: Config): Limits {
+  return {
+    maxFrameBytes: config.maxFrameBytes,
+    maxFps: config.maxFps,
+    maxChatLength: config.maxChatLength,
+    chatRatePerSec: config.chatRate,
+    chatBurst: config.chatBurst,
+    maxNameLength: config.maxNameLength,
+    maxTextBytes: config.maxTextBytes,
+  };
+}
+
+/** Wires core, transports and adapters. Everything here is closed again by `close()`. */
+export async function startBeamcast(config: Config, log: Logger, ext: Extensions = {}): Promise<Beamcast> {
+  const uws = loadUws();
+  const secret = resolveStreamSecret(config.streamSecret, config.dataDir);
+  if (secret.source === 'generated') log.info({ file: secret.file }, 'no STREAM_SECRET set: generated one and saved it');
+  else if (secret.source === 'file') log.info({ file: secret.file }, 'using the stream secret saved earlier');
+
+  const limits = limitsFrom(config);
+  const qualities = ext.qualities ?? ['source'];
+  const roomOptions: RoomOptions = {
+    limits,
+    chatHistory: config.chatHistory,
+    chatOnJoin: CHAT_ON_JOIN,
+    maxViewersPerRoom: config.maxViewersPerRoom,
+    videoMaxBuffered: config.videoMaxBuffered,
+    presenceIntervalMs: PRESENCE_INTERVAL_MS,
+    qualities,
+    telemetry: ext.telemetry ?? noopTelemetry,
+    log,
+  };
+  const rooms = new RoomRegistry(roomOptions, config.roomTtl * 1000);
+  for (const tap of ext.taps ?? []) rooms.addTap(tap);
+  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
+  let draining = false;
+  let ready = false;
+
+  const ws = await startWsServer({
+    uws,
+    host: config.host,
+    port: config.wsPort,
+    rooms,
+    limiter,
+    policy: {
+      secret: secret.secret,
+      allowedOrigins: config.allowedOrigins,
+      maxNameLength: config.maxNameLength,
+      qualities,
+      isDraining: () => draining,
+    },
+    roomOptions,
+    trustProxy: config.trustProxy,
+    idleTimeoutSec: config.idleTimeout,
+    maxBackpressure: config.wsMaxBackpressure,
+    log,
+  });
+
+  let http: HttpServer;
+  try {
+    http = await startHttpServer({
+      host: config.host,
+      port: config.port,
+      webRoot: findWebRoot(),
+      logger: log,
+      rooms,
+      secret: secret.secret,
+      limits,
+      qualities,
+      publicWsUrl: config.publicWsUrl,
+      wsPort: () => ws.port,
+      isReady: () => ready && !draining,
+      extend: ext.http ? (app) => ext.http!(app, rooms) : undefined,
+    });
+  } catch (err) {
+    ws.close();
+    throw err;
+  }
+
+  const sweeper = setInterval(() => rooms.sweep(), SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  ready = true;
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    httpPort: http.port,
+    wsPort: ws.port,
+    rooms,
+    secret,
+    http,
+    ws,
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        clearInterval(sweeper);
+        ws.close();
+        await http.close();
+        rooms.dispose();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** dist/web next to the package root, whether running from dist/ (bundled) or src/ (tsx). */
+function findWebRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'web');
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'dist', 'web');
+}

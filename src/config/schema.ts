@@ -1,0 +1,137 @@
+// The one configuration schema. Every setting has an env var, a CLI flag derived from it
+// (WS_PORT -> --ws-port), a default and a parser; src/config/load-config.ts applies it once at boot.
+
+export interface Field<T> {
+  env: string;
+  default: T;
+  doc: string;
+  /** Throws an Error whose message completes "must be ...". */
+  parse(raw: string): T;
+}
+
+function field<T>(f: Field<T>): Field<T> {
+  return f;
+}
+
+const int =
+  (min: number, max: number) =>
+  (raw: string): number => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new Error(`must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+const num =
+  (min: number, max: number) =>
+  (raw: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`must be a number from ${min} to ${max}`);
+    return n;
+  };
+
+const bool = (raw: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new Error('must be true or false');
+};
+
+const str = (raw: string): string => raw.trim();
+
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string): T => {
+    const v = raw.trim() as T;
+    if (!values.includes(v)) throw new Error(`must be one of ${values.join(', ')}`);
+    return v;
+  };
+
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const MiB = 1024 * 1024;
+
+export const configSchema = {
+  port: field({ env: 'PORT', default: 8080, parse: int(0, 65535), doc: 'HTTP port (pages, API, metrics); 0 picks a free port' }),
+  wsPort: field({ env: 'WS_PORT', default: 8081, parse: int(0, 65535), doc: 'WebSocket port; 0 picks a free port' }),
+  host: field({ env: 'HOST', default: '0.0.0.0', parse: str, doc: 'address both servers listen on' }),
+  publicWsUrl: field({
+    env: 'PUBLIC_WS_URL',
+    default: '',
+    parse: str,
+    doc: 'WebSocket base URL the pages use, e.g. wss://cam.example.org (behind a proxy); empty: same host, WS_PORT',
+  }),
+  streamSecret: field({
+    env: 'STREAM_SECRET',
+    default: '',
+    parse: str,
+    doc: 'secret that stream keys derive from; empty: generated once and kept in DATA_DIR',
+  }),
+  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret is kept' }),
+  logLevel: field({
+    env: 'LOG_LEVEL',
+    default: 'info' as const,
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    doc: 'pino log level; per-frame lines are trace',
+  }),
+  logPretty: field({ env: 'LOG_PRETTY', default: false, parse: bool, doc: 'human-readable log lines instead of JSON' }),
+  allowedOrigins: field({
+    env: 'ALLOWED_ORIGINS',
+    default: ['*'],
+    parse: list,
+    doc: 'comma-separated Origins allowed to open WebSockets; * allows any',
+  }),
+  trustProxy: field({
+    env: 'TRUST_PROXY',
+    default: false,
+    parse: bool,
+    doc: 'take the client address from X-Forwarded-For (only behind your own proxy)',
+  }),
+  demoRoom: field({ env: 'DEMO_ROOM', default: 'demo', parse: str, doc: 'room whose broadcaster link is logged at start; empty: none' }),
+  maxFrameBytes: field({ env: 'MAX_FRAME_BYTES', default: 1 * MiB, parse: int(1024, 64 * MiB), doc: 'largest video frame accepted' }),
+  maxFps: field({ env: 'MAX_FPS', default: 30, parse: int(1, 240), doc: 'frames per second a broadcaster may send; extra frames are dropped' }),
+  maxChatLength: field({ env: 'MAX_CHAT_LENGTH', default: 500, parse: int(1, 10_000), doc: 'longest chat text, in characters' }),
+  chatRate: field({ env: 'CHAT_RATE', default: 2, parse: num(0.01, 1000), doc: 'chat messages per second per connection, sustained' }),
+  chatBurst: field({ env: 'CHAT_BURST', default: 5, parse: int(1, 10_000), doc: 'chat messages a connection may send at once' }),
+  maxNameLength: field({ env: 'MAX_NAME_LENGTH', default: 32, parse: int(1, 256), doc: 'longest display name' }),
+  maxTextBytes: field({ env: 'MAX_TEXT_BYTES', default: 16_384, parse: int(256, MiB), doc: 'largest JSON text message' }),
+  maxViewersPerRoom: field({ env: 'MAX_VIEWERS_PER_ROOM', default: 5000, parse: int(0, 1_000_000), doc: 'viewers per room; 0: unlimited' }),
+  maxConnectionsPerIp: field({
+    env: 'MAX_CONNECTIONS_PER_IP',
+    default: 64,
+    parse: int(0, 1_000_000),
+    doc: 'WebSocket connections per client address; 0: unlimited',
+  }),
+  chatHistory: field({ env: 'CHAT_HISTORY', default: 500, parse: int(50, 100_000), doc: 'chat messages kept per room for history and recovery' }),
+  idleTimeout: field({
+    env: 'IDLE_TIMEOUT',
+    default: 60,
+    parse: int(8, 960),
+    doc: 'seconds without traffic before a ping; a peer that stays silent is dropped',
+  }),
+  videoMaxBuffered: field({
+    env: 'VIDEO_MAX_BUFFERED',
+    default: 0,
+    parse: int(0, 64 * MiB),
+    doc: 'a viewer holding more unsent bytes than this skips frames (latest-frame-wins)',
+  }),
+  wsMaxBackpressure: field({
+    env: 'WS_MAX_BACKPRESSURE',
+    default: 4 * MiB,
+    parse: int(64 * 1024, 1024 * MiB),
+    doc: 'unsent bytes at which a connection counts as stuck and is closed with 4001',
+  }),
+  roomTtl: field({ env: 'ROOM_TTL', default: 600, parse: int(1, 86_400 * 30), doc: 'seconds an empty room (last frame, chat) is kept' }),
+} as const;
+
+export type ConfigSchema = typeof configSchema;
+export type Config = { readonly [K in keyof ConfigSchema]: ReturnType<ConfigSchema[K]['parse']> };
+
+export function flagName(env: string): string {
+  return '--' + env.toLowerCase().replace(/_/g, '-');
+}

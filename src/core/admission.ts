@@ -1,0 +1,71 @@
+import { ErrorCodes, isValidRoomName, type ErrorCode, type Role } from '../protocol/index.js';
+import type { ConnectionLimiter } from './connection-limiter.js';
+import type { RoomRegistry } from './room-registry.js';
+import { isValidStreamKey } from './stream-key.js';
+
+/** What a transport copied out of an upgrade request. */
+export interface UpgradeInfo {
+  room: string;
+  query: URLSearchParams;
+  origin: string;
+  address: string;
+}
+
+export interface Admitted {
+  ok: true;
+  room: string;
+  role: Role;
+  name: string;
+  quality: string;
+  since: number | null;
+  address: string;
+}
+
+export type Admission = Admitted | { ok: false; code: ErrorCode };
+
+export interface AdmissionPolicy {
+  secret: string;
+  allowedOrigins: readonly string[];
+  maxNameLength: number;
+  qualities: readonly string[];
+  isDraining(): boolean;
+}
+
+/**
+ * Decides an upgrade before any WebSocket exists, so refused clients cost one HTTP response.
+ * On success one connection slot for the address is taken: release it when the socket closes.
+ */
+export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomRegistry, limiter: ConnectionLimiter): Admission {
+  const refuse = (code: ErrorCode): Admission => ({ ok: false, code });
+  if (policy.isDraining()) return refuse('SHUTTING_DOWN');
+  if (!originAllowed(info.origin, policy.allowedOrigins)) return refuse('ORIGIN_NOT_ALLOWED');
+  if (!isValidRoomName(info.room)) return refuse('BAD_ROOM');
+  const q = info.query;
+  const roleRaw = q.get('role') ?? 'viewer';
+  if (roleRaw !== 'viewer' && roleRaw !== 'broadcaster') return refuse('BAD_ROLE');
+  const role: Role = roleRaw;
+  if (role === 'broadcaster' && !isValidStreamKey(policy.secret, info.room, q.get('key') ?? undefined)) return refuse('BAD_KEY');
+  const name = (q.get('name') ?? '').trim();
+  if (name.length > policy.maxNameLength) return refuse('NAME_TOO_LONG');
+  const quality = q.get('quality') || policy.qualities[0]!;
+  if (!policy.qualities.includes(quality)) return refuse('BAD_QUALITY');
+  const sinceRaw = q.get('since');
+  let since: number | null = null;
+  if (sinceRaw !== null && sinceRaw !== '') {
+    since = Number(sinceRaw);
+    if (!/^\d+$/.test(sinceRaw) || !Number.isSafeInteger(since)) return refuse('BAD_SINCE');
+  }
+  if (role === 'viewer' && rooms.get(info.room)?.isFull) return refuse('ROOM_FULL');
+  if (!limiter.tryAcquire(info.address)) return refuse('TOO_MANY_CONNECTIONS');
+  return { ok: true, room: info.room, role, name, quality, since, address: info.address };
+}
+
+function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  // Non-browser clients send no Origin; origin checks only protect browsers' users.
+  if (!origin || allowed.includes('*')) return true;
+  return allowed.includes(origin);
+}
+
+export function refusalStatus(code: ErrorCode): number {
+  return ErrorCodes[code].status;
+}

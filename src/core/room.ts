@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import {
+  readJpegSize,
+  writeRelayedAt,
+  type ChatMessage,
+  type LiveMessage,
+  type PresenceMessage,
+  type Sender,
+} from '../protocol/index.js';
+import { ChatLog } from './chat-log.js';
+import { FpsMeter } from './fps-meter.js';
+import { FrameChannel } from './frame-channel.js';
+import type { Peer } from './peer.js';
+import type { RoomOptions } from './room-options.js';
+import { CloseCodes } from '../protocol/index.js';
+
+/** A connection inside a room, as rooms see it. */
+export interface Member {
+  readonly peer: Peer;
+  readonly sender: Sender;
+  quality: string;
+  /** Called when a text send to this member was dropped; the member must reconnect and recover. */
+  onSendDropped(): void;
+}
+
+/** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
+export interface FrameTap {
+  onSourceFrame(room: Room, frame: Uint8Array, headerLen: number): void;
+}
+
+export interface RoomSummary {
+  name: string;
+  live: boolean;
+  liveSince: number | null;
+  offlineSince: number | null;
+  viewers: number;
+  lastFrameAt: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number;
+  chatMessages: number;
+}
+
+export class Room {
+  readonly chatEpoch = randomBytes(6).toString('hex');
+  readonly chat: ChatLog;
+  readonly channels = new Map<string, FrameChannel>();
+  private readonly members = new Set<Member>();
+  private readonly fpsMeter = new FpsMeter();
+  private broadcasterMember: Member | null = null;
+  private viewerCount = 0;
+  private presenceTimer: NodeJS.Timeout | null = null;
+  private presenceSent = { viewers: -1, live: false };
+  liveSince: number | null = null;
+  offlineSince: number | null = null;
+  lastActivity = Date.now();
+  width: number | null = null;
+  height: number | null = null;
+  framesAccepted = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly opts: RoomOptions,
+    private readonly taps: readonly FrameTap[] = [],
+  ) {
+    this.chat = new ChatLog(opts.chatHistory);
+    for (const q of opts.qualities) {
+      this.channels.set(q, new FrameChannel(q, opts.videoMaxBuffered, opts.telemetry));
+    }
+  }
+
+  get live(): boolean {
+    return this.broadcasterMember !== null;
+  }
+
+  get viewers(): number {
+    return this.viewerCount;
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  get broadcaster(): Member | null {
+    return this.broadcasterMember;
+  }
+
+  get isFull(): boolean {
+    return this.opts.maxViewersPerRoom > 0 && this.viewerCount >= this.opts.maxViewersPerRoom;
+  }
+
+  get lastFrameAt(): number | null {
+    return this.channels.get('source')!.lastFrameAt || null;
+  }
+
+  channel(quality: string): FrameChannel | undefined {
+    return this.channels.get(quality);
+  }
+
+  /** Adds a viewer or broadcaster. A broadcaster replaces the current one, who is closed. */
+  join(member: Member): void {
+    this.lastActivity = Date.now();
+    this.members.add(member);
+    if (member.sender.role === 'broadcaster') {
+      const old = this.broadcasterMember;
+      this.broadcasterMember = member;
+      if (old) {
+        this.opts.log.info({ room: this.name, old: old.sender.id, new: member.sender.id }, 'broadcaster takeover');
+        this.members.delete(old);
+        old.peer.close(CloseCodes.REPLACED.code, CloseCodes.REPLACED.reason);
+      } else {
+        this.liveSince = Date.now();
+        this.offlineSince = null;
+        this.broadcastLive();
+      }
+    } else {
+      this.viewerCount++;
+      this.channels.get(member.quality)?.add(member.peer);
+    }
+    this.schedulePresence();
+  }
+
+  leave(member: Member): void {
+    if (!this.members.delete(member)) return;
+    this.lastActivity = Date.now();
+    if (member.sender.role === 'broadcaster') {
+      if (this.broadcasterMember === member) {
+        this.broadcasterMember = null;
+        this.liveSince = null;
+        this.offlineSince = Date.now();
+        this.broadcastLive();
+      }
+    } else {
+      this.viewerCount--;
+      this.channels.get(member.quality)?.delete(member.peer);
+    }
+    this.schedulePresence();
+  }
+
+  setQuality(member: Member, quality: string): void {
+    if (member.quality === quality) return;
+    if (member.sender.role === 'viewer' && this.members.has(member)) {
+      this.channels.get(member.quality)?.delete(member.peer);
+      member.quality = quality;
+      this.channels.get(quality)?.add(member.peer);
+    } else {
+      member.quality = quality;
+    }
+  }
+
+  /**
+   * Accepts one validated source frame. `incoming` is only valid during this call (uWS frees it
+   * when the handler returns), so it is copied exactly once; the copy is fanned out and cached.
+   */
+  acceptFrame(incoming: Uint8Array, headerLen: number, now: number): void {
+    const frame = new Uint8Array(incoming);
+    writeRelayedAt(frame, now);
+    this.framesAccepted++;
+    this.fpsMeter.tick(now);
+    if ((this.framesAccepted & 15) === 1 || this.width === null) {
+      const size = readJpegSize(frame, headerLen);
+      if (size) {
+        this.width = size.width;
+        this.height = size.height;
+      }
+    }
+    const t0 = performance.now();
+    this.channels.get('source')!.publish(frame, now);
+    this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
+    for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
+  }
+
+  /** Delivers a frame of another tier (e.g. recompressed); `frame` becomes that tier's cache. */
+  publishTier(quality: string, frame: Uint8Array, now: number): void {
+    this.channels.get(quality)?.publish(frame, now);
+  }
+
+  postChat(from: Sender, text: string, ref: string | undefined): ChatMessage {
+    this.lastActivity = Date.now();
+    const msg = this.chat.append((id) => {
+      const m: ChatMessage = { type: 'chat', id, at: Date.now(), from, text };
+      if (ref !== undefined) m.ref = ref;
+      return m;
+    });
+    this.broadcastText(JSON.stringify(msg));
+    return msg;
+  }
+
+  summary(now = Date.now()): RoomSummary {
+    return {
+      name: this.name,
+      live: this.live,
+      liveSince: this.liveSince,
+      offlineSince: this.offlineSince,
+      viewers: this.viewerCount,
+      lastFrameAt: this.lastFrameAt,
+      width: this.width,
+      height: this.height,
+      fps: this.live ? this.fpsMeter.fps(now) : 0,
+      chatMessages: this.chat.latestId,
+    };
+  }
+
+  /** Sends one serialized message to everyone in the room. Chat must never vanish silently. */
+  broadcastText(json: string): void {
+    for (const m of this.members) {
+      if (m.peer.sendText(json) === 'dropped') m.onSendDropped();
+    }
+  }
+
+  dispose(): void {
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.presenceTimer = null;
+    for (const ch of this.channels.values()) ch.clear();
+  }
+
+  private broadcastLive(): void {
+    const msg: LiveMessage = {
+      type: 'live',
+      live: this.live,
+      since: (this.live ? this.liveSince : this.offlineSince) ?? Date.now(),
+      lastFrameAt: this.lastFrameAt,
+    };
+    this.broadcastText(JSON.stringify(msg));
+  }
+
+  // Joins and leaves are coalesced: hundreds of joins in a burst cost one presence message.
+  private schedulePresence(): void {
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      const { viewers, live } = this;
+      if (viewers === this.presenceSent.viewers && live === this.presenceSent.live) return;
+      this.presenceSent = { viewers, live };
+      const msg: PresenceMessage = { type: 'presence', viewers, live };
+      this.broadcastText(JSON.stringify(msg));
+    }, this.opts.presenceIntervalMs);
+    this.presenceTimer.unref();
+  }
+}

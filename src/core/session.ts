@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CloseCodes,
+  ErrorCodes,
+  PROTOCOL_VERSION,
+  checkFrame,
+  type ErrorCode,
+  type ErrorMessage,
+  type HistoryMessage,
+  type Role,
+  type Sender,
+  type WelcomeMessage,
+} from '../protocol/index.js';
+import type { Log } from './log.js';
+import type { Peer } from './peer.js';
+import type { Member, Room } from './room.js';
+import type { RoomOptions } from './room-options.js';
+import { senderColor } from './sender-color.js';
+import type { CloseReason } from './telemetry.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface SessionInit {
+  room: Room;
+  peer: Peer;
+  role: Role;
+  name: string;
+  quality: string;
+  /** Chat id the client already has (reconnect); null sends the latest messages. */
+  since: number | null;
+  log: Log;
+}
+
+// Invalid input beyond this many strikes in the window closes the connection (4500).
+const STRIKE_WINDOW_MS = 10_000;
+const MAX_STRIKES = 20;
+// At most one `error` per code per interval; the rest are counted into `dropped`.
+const ERROR_INTERVAL_MS = 1000;
+const MAX_REF_LENGTH = 64;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function newSessionId(): string {
+  return randomBytes(5).toString('hex');
+}
+
+/** One connection's protocol state machine. Transports feed it bytes; it never sees a socket. */
+export class Session implements Member {
+  readonly sender: Sender;
+  quality: string;
+  readonly log: Log;
+  private readonly room: Room;
+  private readonly chatBucket: TokenBucket;
+  private readonly frameBucket: TokenBucket;
+  private readonly errorState = new Map<ErrorCode, { at: number; dropped: number }>();
+  private strikes = 0;
+  private strikeWindowStart = 0;
+  private joined = false;
+  private closeReason: CloseReason | null = null;
+
+  constructor(
+    readonly peer: Peer,
+    private readonly init: SessionInit,
+    private readonly opts: RoomOptions,
+    id = newSessionId(),
+  ) {
+    const now = Date.now();
+    this.room = init.room;
+    this.quality = init.quality;
+    const name = init.name || (init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`);
+    this.sender = { id, name, color: senderColor(id), role: init.role };
+    this.log = init.log.child({ conn: id, room: this.room.name, role: init.role });
+    const { limits } = opts;
+    this.chatBucket = new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
+    // A quarter second of burst absorbs capture jitter without letting the average exceed maxFps.
+    this.frameBucket = new TokenBucket(limits.maxFps, Math.max(2, Math.ceil(limits.maxFps / 4)), now);
+  }
+
+  get role(): Role {
+    return this.sender.role;
+  }
+
+  /** welcome → history → (room join hands over the cached frame), all in the same tick. */
+  start(): void {
+    const room = this.room;
+    const welcome: WelcomeMessage = {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      room: room.name,
+      role: this.role,
+      you: this.sender,
+      live: room.live || this.role === 'broadcaster',
+      liveSince: room.liveSince,
+      lastFrameAt: room.lastFrameAt,
+      viewers: room.viewers + (this.role === 'viewer' ? 1 : 0),
+      quality: this.quality,
+      qualities: [...this.opts.qualities],
+      chatEpoch: room.chatEpoch,
+      serverTime: Date.now(),
+      limits: this.opts.limits,
+    };
+    this.peer.sendText(JSON.stringify(welcome));
+    this.sendHistory(this.init.since);
+    room.join(this);
+    this.joined = true;
+    this.opts.telemetry.connectionOpened(this.role);
+    this.log.info({ name: this.sender.name, quality: this.quality }, 'connection open');
+  }
+
+  onMessage(bytes: Uint8Array, isBinary: boolean): void {
+    if (isBinary) this.onFrame(bytes);
+    else this.onText(bytes);
+  }
+
+  onSendDropped(): void {
+    this.closeWith('slow_consumer', CloseCodes.SLOW_CONSUMER);
+  }
+
+  /** Marks why the server is closing this connection, before the transport reports the close. */
+  closeWith(reason: CloseReason, close: { code: number; reason: string }): void {
+    if (this.closeReason) return;
+    this.closeReason = reason;
+    this.log.info({ code: close.code, reason }, 'closing connection');
+    this.peer.close(close.code, close.reason);
+  }
+
+  /** The transport reports the socket closed (by either side). */
+  end(code: number): void {
+    if (!this.joined) return;
+    this.joined = false;
+    this.room.leave(this);
+    const reason =
+      this.closeReason ?? (code === CloseCodes.REPLACED.code ? 'replaced' : code === CloseCodes.SERVER_SHUTDOWN.code ? 'shutdown' : 'client');
+    this.opts.telemetry.connectionClosed(this.role, reason);
+    this.log.info({ code, reason }, 'connection closed');
+  }
+
+  private onFrame(bytes: Uint8Array): void {
+    const { telemetry, limits } = this.opts;
+    if (this.role !== 'broadcaster') return this.reject('NOT_ALLOWED', true);
+    telemetry.frameReceived(bytes.length);
+    if (this.room.broadcaster !== this) return; // replaced; its close is under way
+    if (bytes.length > limits.maxFrameBytes) return this.rejectFrame('FRAME_TOO_LARGE');
+    const check = checkFrame(bytes);
+    if (!check.ok) return this.rejectFrame(check.reason === 'not_jpeg' ? 'FRAME_NOT_JPEG' : 'FRAME_MALFORMED');
+    const now = Date.now();
+    if (!this.frameBucket.take(now)) {
+      telemetry.framesSkipped('rate_limit', 1);
+      this.sendError('FRAME_RATE_LIMITED', now);
+      return;
+    }
+    this.room.acceptFrame(bytes, check.headerLen, now);
+    this.log.trace({ bytes: bytes.length }, 'frame accepted');
+  }
+
+  private rejectFrame(code: ErrorCode): void {
+    this.opts.telemetry.frameRejected(code);
+    this.reject(code, true);
+  }
+
+  private onText(bytes: Uint8Array): void {
+    if (bytes.length > this.opts.limits.maxTextBytes) return this.reject('MESSAGE_TOO_LARGE', true);
+    let msg: unknown;
+    try {
+      msg = JSON.parse(decoder.decode(bytes));
+    } catch {
+      return this.reject('BAD_JSON', true);
+    }
+    if (typeof msg !== 'object' || msg === null || typeof (msg as { type?: unknown }).type !== 'string') {
+      return this.reject('BAD_JSON', true);
+    }
+    const m = msg as Record<string, unknown>;
+    switch (m.type) {
+      case 'chat':
+        return this.onChat(m.text, m.ref);
+      case 'history':
+        if (!Number.isSafeInteger(m.since) || (m.since as number) < 0) return this.reject('BAD_SINCE', true);
+        return this.sendHistory(m.since as number);
+      case 'ping': {
+        const t = typeof m.t === 'number' ? m.t : 0;
+        this.peer.sendText(JSON.stringify({ type: 'pong', t, serverTime: Date.now() }));
+        return;
+      }
+      case 'quality':
+        return this.onQuality(m.quality);
+      default:
+        return this.reject('UNKNOWN_TYPE', true);
+    }
+  }
+
+  private onChat(text: unknown, ref: unknown): void {
+    const { limits, telemetry } = this.opts;
+    if (typeof text !== 'string' || (ref !== undefined && (typeof ref !== 'string' || ref.length > MAX_REF_LENGTH))) {
+      return this.reject('BAD_MESSAGE', true);
+    }
+    let refused: ErrorCode | null = null;
+    if (text.trim().length === 0) refused = 'CHAT_EMPTY';
+    else if (text.length > limits.maxChatLength) refused = 'CHAT_TOO_LONG';
+    else if (!this.chatBucket.take(Date.now())) refused = 'CHAT_RATE_LIMITED';
+    if (refused) {
+      telemetry.chatRefused(refused);
+      return this.reject(refused, false);
+    }
+    this.room.postChat(this.sender, text, ref as string | undefined);
+    telemetry.chatAccepted();
+  }
+
+  private onQuality(quality: unknown): void {
+    if (typeof quality !== 'string' || !this.opts.qualities.includes(quality)) return this.reject('BAD_QUALITY', false);
+    this.room.setQuality(this, quality);
+    this.peer.sendText(JSON.stringify({ type: 'quality', quality }));
+  }
+
+  private sendHistory(since: number | null): void {
+    const room = this.room;
+    const { messages, truncated } =
+      since === null ? { messages: room.chat.last(this.opts.chatOnJoin), truncated: false } : room.chat.since(since);
+    const msg: HistoryMessage = { type: 'history', chatEpoch: room.chatEpoch, messages, latestId: room.chat.latestId, truncated };
+    this.peer.sendText(JSON.stringify(msg));
+  }
+
+  private reject(code: ErrorCode, strike: boolean): void {
+    const now = Date.now();
+    this.sendError(code, now);
+    if (!strike) return;
+    if (now - this.strikeWindowStart > STRIKE_WINDOW_MS) {
+      this.strikeWindowStart = now;
+      this.strikes = 0;
+    }
+    if (++this.strikes > MAX_STRIKES) {
+      this.log.warn({ code, strikes: this.strikes }, 'too many invalid messages');
+      this.closeWith('policy', CloseCodes.POLICY_VIOLATION);
+    }
+  }
+
+  /** Sends `error`, at most once per code per second; the ones held back are counted in `dropped`. */
+  private sendError(code: ErrorCode, now: number): void {
+    let st = this.errorState.get(code);
+    if (!st) {
+      st = { at: 0, dropped: 0 };
+      this.errorState.set(code, st);
+    }
+    if (now - st.at < ERROR_INTERVAL_MS) {
+      st.dropped++;
+      return;
+    }
+    const msg: ErrorMessage = { type: 'error', code, message: ErrorCodes[code].message };
+    if (st.dropped > 0) msg.dropped = st.dropped;
+    st.at = now;
+    st.dropped = 0;
+    this.log.info({ code, dropped: msg.dropped ?? 0 }, 'refused');
+    this.peer.sendText(JSON.stringify(msg));
+  }
+}

@@ -1,0 +1,36 @@
+import type { ErrorCode, Role } from '../protocol/index.js';
+
+export type SkipReason = 'backpressure' | 'rate_limit' | 'encoder_busy';
+export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'error';
+
+/**
+ * Domain events the core reports. The metrics adapter implements this; the core never knows
+ * about Prometheus. Every method is called on hot paths, so implementations must be O(1).
+ */
+export interface Telemetry {
+  connectionOpened(role: Role): void;
+  connectionClosed(role: Role, reason: CloseReason): void;
+  connectionRefused(code: ErrorCode): void;
+  frameReceived(bytes: number): void;
+  frameRejected(code: ErrorCode): void;
+  framesSkipped(reason: SkipReason, count: number): void;
+  framesSent(quality: string, count: number, bytes: number): void;
+  /** Accept → handed to every socket, in seconds. */
+  frameRelayed(seconds: number): void;
+  chatAccepted(): void;
+  chatRefused(code: ErrorCode): void;
+}
+
+const noop = (): void => {};
+export const noopTelemetry: Telemetry = {
+  connectionOpened: noop,
+  connectionClosed: noop,
+  connectionRefused: noop,
+  frameReceived: noop,
+  frameRejected: noop,
+  framesSkipped: noop,
+  framesSent: noop,
+  frameRelayed: noop,
+  chatAccepted: noop,
+  chatRefused: noop,
+};

@@ -1,0 +1,69 @@
+import { startBeamcast } from './app.js';
+import { ConfigError, configHelp, loadConfig } from './config/load-config.js';
+import { streamKey } from './core/stream-key.js';
+import { createLogger } from './logging/create-logger.js';
+
+// Shutdown must finish within this, or the process exits anyway (orchestrators wait ~10 s).
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(configHelp());
+    return;
+  }
+  let config;
+  try {
+    // The only place that reads process.env: everything else gets the frozen config.
+    config = loadConfig({ env: process.env, argv, envFile: '.env' });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`beamcast: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config);
+  const app = await startBeamcast(config, log);
+
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const base = `http://${shown}:${app.httpPort}`;
+  log.info({ http: base, ws: `ws://${shown}:${app.wsPort}/ws/:room` }, 'beamcast is up');
+  if (config.demoRoom) {
+    const key = streamKey(app.secret.secret, config.demoRoom);
+    log.info(
+      { home: `${base}/`, camera: `${base}/camera?room=${config.demoRoom}&key=${key}`, viewer: `${base}/viewer/${config.demoRoom}` },
+      `open the camera link to broadcast to room "${config.demoRoom}", the viewer link to watch`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.warn('shutdown deadline passed, exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    app.close().then(
+      () => {
+        log.info('stopped');
+        log.flush?.();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`beamcast: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

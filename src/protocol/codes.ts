@@ -1,0 +1,51 @@
+// The one catalog of error and close codes. docs/protocol.md lists the same entries;
+// test/unit/protocol-doc.test.ts fails when the two drift apart.
+
+/** Stable error codes, sent in `error` messages and in JSON bodies of refused upgrades and HTTP calls. */
+export const ErrorCodes = {
+  BAD_ROOM: { status: 400, message: 'room names are 1-64 chars of a-z, 0-9, _ and -, starting with a letter or digit' },
+  BAD_ROLE: { status: 400, message: 'role must be viewer or broadcaster' },
+  BAD_QUALITY: { status: 400, message: 'unknown quality tier' },
+  BAD_SINCE: { status: 400, message: 'since must be a non-negative integer chat id' },
+  NAME_TOO_LONG: { status: 400, message: 'name is longer than the limit' },
+  BAD_KEY: { status: 401, message: 'stream key missing or wrong for this room' },
+  ORIGIN_NOT_ALLOWED: { status: 403, message: 'origin not allowed' },
+  ROOM_NOT_FOUND: { status: 404, message: 'no such room' },
+  NO_FRAME: { status: 404, message: 'the room has no frame yet' },
+  TOO_MANY_CONNECTIONS: { status: 429, message: 'too many connections from this address' },
+  ROOM_FULL: { status: 503, message: 'the room has reached its viewer limit' },
+  SHUTTING_DOWN: { status: 503, message: 'the server is shutting down' },
+  BAD_JSON: { status: 400, message: 'text messages must be JSON objects with a type' },
+  UNKNOWN_TYPE: { status: 400, message: 'unknown message type' },
+  BAD_MESSAGE: { status: 400, message: 'message fields are missing or of the wrong type' },
+  MESSAGE_TOO_LARGE: { status: 413, message: 'text message is larger than the limit' },
+  NOT_ALLOWED: { status: 403, message: 'only the broadcaster may send video frames' },
+  FRAME_TOO_LARGE: { status: 413, message: 'frame is larger than the limit' },
+  FRAME_MALFORMED: { status: 400, message: 'frame header is missing or inconsistent' },
+  FRAME_NOT_JPEG: { status: 415, message: 'frame payload is not a complete JPEG (FF D8 ... FF D9)' },
+  FRAME_RATE_LIMITED: { status: 429, message: 'frames arrive faster than the limit; extra frames are dropped' },
+  CHAT_EMPTY: { status: 400, message: 'chat text is empty' },
+  CHAT_TOO_LONG: { status: 413, message: 'chat text is longer than the limit' },
+  CHAT_RATE_LIMITED: { status: 429, message: 'chat messages are sent too fast' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/**
+ * WebSocket close codes. 4000–4499: the client should reconnect (with backoff).
+ * 4500–4999: it should not reconnect automatically.
+ */
+export const CloseCodes = {
+  SERVER_SHUTDOWN: { code: 4000, reason: 'server shutting down' },
+  SLOW_CONSUMER: { code: 4001, reason: 'too far behind: reconnect and recover chat by id' },
+  POLICY_VIOLATION: { code: 4500, reason: 'too many invalid messages' },
+  REPLACED: { code: 4501, reason: 'another broadcaster took over this room' },
+} as const satisfies Record<string, { code: number; reason: string }>;
+
+export type CloseCodeName = keyof typeof CloseCodes;
+
+export function shouldReconnect(closeCode: number): boolean {
+  // Standard codes (1000-3999) other than a normal close are network trouble: reconnect.
+  if (closeCode >= 4500 && closeCode <= 4999) return false;
+  return closeCode !== 1000;
+}

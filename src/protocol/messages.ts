@@ -1,0 +1,112 @@
+import type { ErrorCode } from './codes.js';
+
+export type Role = 'viewer' | 'broadcaster';
+
+export interface Sender {
+  id: string;
+  name: string;
+  color: string;
+  role: Role;
+}
+
+export interface ChatMessage {
+  type: 'chat';
+  /** Per-room, strictly increasing from 1. */
+  id: number;
+  /** Server time, ms since Unix epoch. */
+  at: number;
+  from: Sender;
+  text: string;
+  /** Echo of the sender's `ref`, so a sender can match its own message. */
+  ref?: string;
+}
+
+export interface Limits {
+  maxFrameBytes: number;
+  maxFps: number;
+  maxChatLength: number;
+  chatRatePerSec: number;
+  chatBurst: number;
+  maxNameLength: number;
+  maxTextBytes: number;
+}
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  protocol: number;
+  room: string;
+  role: Role;
+  you: Sender;
+  live: boolean;
+  liveSince: number | null;
+  lastFrameAt: number | null;
+  viewers: number;
+  quality: string;
+  qualities: string[];
+  /** Changes when the room's chat log starts afresh; chat ids from another epoch are meaningless. */
+  chatEpoch: string;
+  serverTime: number;
+  limits: Limits;
+}
+
+export interface HistoryMessage {
+  type: 'history';
+  chatEpoch: string;
+  messages: ChatMessage[];
+  /** Highest chat id the room has issued so far (0 if none). */
+  latestId: number;
+  /** True when messages after the requested id were already evicted from the log. */
+  truncated: boolean;
+}
+
+export interface PresenceMessage {
+  type: 'presence';
+  viewers: number;
+  live: boolean;
+}
+
+export interface LiveMessage {
+  type: 'live';
+  live: boolean;
+  /** When the room went live (live=true) or offline (live=false). */
+  since: number;
+  lastFrameAt: number | null;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  /** For rate limits: how many were dropped since the last error of this code. */
+  dropped?: number;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  /** The client's `t`, echoed. */
+  t: number;
+  serverTime: number;
+}
+
+export interface QualityMessage {
+  type: 'quality';
+  quality: string;
+}
+
+export type ServerMessage =
+  | WelcomeMessage
+  | HistoryMessage
+  | ChatMessage
+  | PresenceMessage
+  | LiveMessage
+  | ErrorMessage
+  | PongMessage
+  | QualityMessage;
+
+export type ClientMessage =
+  | { type: 'chat'; text: string; ref?: string }
+  | { type: 'history'; since: number }
+  | { type: 'ping'; t: number }
+  | { type: 'quality'; quality: string };
+
+export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality'] as const;

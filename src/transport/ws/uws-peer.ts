@@ -1,0 +1,39 @@
+import type { WebSocket } from 'uWebSockets.js';
+import type { Peer, SendResult } from '../../core/peer.js';
+import type { Session } from '../../core/session.js';
+
+export interface SocketData {
+  peer: UwsPeer;
+}
+
+/**
+ * Peer over a uWS WebSocket. uWS throws on any access to a closed socket, so every call is
+ * guarded by `closed`, which the close handler sets before anything else runs.
+ */
+export class UwsPeer implements Peer {
+  ws: WebSocket<SocketData> | null = null;
+  session: Session | null = null;
+  closed = false;
+
+  constructor(readonly address: string) {}
+
+  sendText(json: string): SendResult {
+    if (this.closed || !this.ws) return 'dropped';
+    const r = this.ws.send(json, false, false);
+    return r === 1 ? 'sent' : r === 0 ? 'buffered' : 'dropped';
+  }
+
+  sendFrame(frame: Uint8Array): void {
+    if (!this.closed && this.ws) this.ws.send(frame, true, false);
+  }
+
+  bufferedAmount(): number {
+    return this.closed || !this.ws ? Number.MAX_SAFE_INTEGER : this.ws.getBufferedAmount();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed || !this.ws) return;
+    this.closed = true;
+    this.ws.end(code, reason);
+  }
+}

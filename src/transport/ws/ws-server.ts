@@ -1,0 +1,147 @@
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { admit, refusalStatus, type AdmissionPolicy, type Admitted } from '../../core/admission.js';
+import type { ConnectionLimiter } from '../../core/connection-limiter.js';
+import type { Log } from '../../core/log.js';
+import type { RoomOptions } from '../../core/room-options.js';
+import type { RoomRegistry } from '../../core/room-registry.js';
+import { Session } from '../../core/session.js';
+import { CloseCodes, ErrorCodes } from '../../protocol/index.js';
+import type { Uws } from './load-uws.js';
+import { UwsPeer, type SocketData } from './uws-peer.js';
+
+export interface WsServerOptions {
+  uws: Uws;
+  host: string;
+  port: number;
+  rooms: RoomRegistry;
+  limiter: ConnectionLimiter;
+  policy: AdmissionPolicy;
+  roomOptions: RoomOptions;
+  trustProxy: boolean;
+  idleTimeoutSec: number;
+  maxBackpressure: number;
+  log: Log;
+}
+
+export interface WsServer {
+  readonly port: number;
+  readonly connections: number;
+  /** Stops accepting and closes every socket with the reconnect-range shutdown code. */
+  close(): void;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+interface PendingUpgrade extends Admitted {
+  peer: UwsPeer;
+}
+
+export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
+  const { uws, rooms, limiter, policy, roomOptions, log } = opts;
+  const peers = new Set<UwsPeer>();
+  const app: TemplatedApp = uws.App();
+  const { maxFrameBytes, maxTextBytes } = roomOptions.limits;
+
+  app.ws<SocketData>('/ws/:room', {
+    // Messages up to twice the frame limit reach the session and get FRAME_TOO_LARGE;
+    // beyond that uWS closes with 1009 without buffering them.
+    maxPayloadLength: Math.max(maxFrameBytes, maxTextBytes) * 2,
+    idleTimeout: opts.idleTimeoutSec,
+    sendPingsAutomatically: true,
+    maxBackpressure: opts.maxBackpressure,
+    closeOnBackpressureLimit: 0,
+    compression: uws.DISABLED,
+
+    upgrade(res: HttpResponse, req: HttpRequest, context) {
+      // uWS req is stack-allocated: everything needed is copied out here, before any other work.
+      const room = req.getParameter(0) ?? '';
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const origin = req.getHeader('origin');
+      const secKey = req.getHeader('sec-websocket-key');
+      const secProtocol = req.getHeader('sec-websocket-protocol');
+      const secExtensions = req.getHeader('sec-websocket-extensions');
+      const forwarded = opts.trustProxy ? req.getHeader('x-forwarded-for').split(',')[0]!.trim() : '';
+      const address = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
+
+      const verdict = admit({ room, query, origin, address }, policy, rooms, limiter);
+      if (!verdict.ok) {
+        const status = refusalStatus(verdict.code);
+        roomOptions.telemetry.connectionRefused(verdict.code);
+        log.info({ room: room.slice(0, 80), address, code: verdict.code }, 'upgrade refused');
+        res
+          .writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`)
+          .writeHeader('content-type', 'application/json')
+          .end(JSON.stringify({ error: verdict.code, message: ErrorCodes[verdict.code].message }));
+        return;
+      }
+      const data: PendingUpgrade = { ...verdict, peer: new UwsPeer(address) };
+      res.upgrade<SocketData & PendingUpgrade>(data, secKey, secProtocol, secExtensions, context);
+    },
+
+    open(ws) {
+      const data = ws.getUserData() as SocketData & PendingUpgrade;
+      const peer = data.peer;
+      peer.ws = ws;
+      peers.add(peer);
+      const room = rooms.getOrCreate(data.room);
+      const session = new Session(
+        peer,
+        { room, peer, role: data.role, name: data.name, quality: data.quality, since: data.since, log },
+        roomOptions,
+      );
+      peer.session = session;
+      session.start();
+    },
+
+    message(ws, message, isBinary) {
+      // `message` is freed when this handler returns; the session copies what it keeps.
+      ws.getUserData().peer.session?.onMessage(new Uint8Array(message), isBinary);
+    },
+
+    close(ws, code) {
+      const peer = ws.getUserData().peer;
+      peer.closed = true;
+      peers.delete(peer);
+      limiter.release(peer.address);
+      peer.session?.end(code);
+    },
+  });
+
+  app.any('/*', (res) => {
+    res.writeStatus('426 Upgrade Required').writeHeader('content-type', 'text/plain').end('WebSocket endpoint: /ws/:room\n');
+  });
+
+  return new Promise((resolve, reject) => {
+    app.listen(opts.host, opts.port, (listenSocket: us_listen_socket | false) => {
+      if (!listenSocket) {
+        reject(new Error(`WebSocket server could not listen on ${opts.host}:${opts.port}`));
+        return;
+      }
+      const port = uws.us_socket_local_port(listenSocket);
+      let listening: us_listen_socket | null = listenSocket;
+      resolve({
+        port,
+        get connections() {
+          return peers.size;
+        },
+        close() {
+          if (listening) uws.us_listen_socket_close(listening);
+          listening = null;
+          const { code, reason } = CloseCodes.SERVER_SHUTDOWN;
+          for (const peer of [...peers]) {
+            peer.session?.closeWith('shutdown', CloseCodes.SERVER_SHUTDOWN);
+            peer.close(code, reason);
+          }
+        },
+      });
+    });
+  });
+}

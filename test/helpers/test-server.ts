@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startBeamcast, type Beamcast, type Extensions } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/schema.js';
+import { streamKey } from '../../src/core/stream-key.js';
+
+export const TEST_SECRET = 'test-secret';
+
+export interface TestServer extends Beamcast {
+  wsUrl(room: string, query?: Record<string, string | number>): string;
+  httpUrl(path: string): string;
+  key(room: string): string;
+  stop(): Promise<void>;
+}
+
+/** A real server on free ports (port 0) with a throwaway data dir; `stop()` closes all of it. */
+export async function startTestServer(overrides: Partial<Record<keyof Config, string>> = {}, ext: Extensions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'beamcast-test-'));
+  const env: Record<string, string> = {
+    PORT: '0',
+    WS_PORT: '0',
+    HOST: '127.0.0.1',
+    STREAM_SECRET: TEST_SECRET,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    MAX_CONNECTIONS_PER_IP: '0',
+  };
+  const { configSchema } = await import('../../src/config/schema.js');
+  for (const [k, v] of Object.entries(overrides)) env[configSchema[k as keyof Config].env] = v!;
+  const config = loadConfig({ env, argv: [], envFile: null });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = await startBeamcast(config, log, ext);
+  return Object.assign(app, {
+    wsUrl(room: string, query: Record<string, string | number> = {}) {
+      const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+      return `ws://127.0.0.1:${app.wsPort}/ws/${room}${qs ? `?${qs}` : ''}`;
+    },
+    httpUrl(path: string) {
+      return `http://127.0.0.1:${app.httpPort}${path}`;
+    },
+    key(room: string) {
+      return streamKey(config.streamSecret, room);
+    },
+    async stop() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
