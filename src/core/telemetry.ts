@@ -19,6 +19,10 @@ export interface Telemetry {
   frameRelayed(seconds: number): void;
   chatAccepted(): void;
   chatRefused(code: ErrorCode): void;
+  /** One recompression of a source frame into a tier, in seconds. */
+  frameRecompressed(quality: string, seconds: number): void;
+  /** A frame could not be recompressed for a tier (e.g. corrupt JPEG) and was dropped for it. */
+  recompressFailed(quality: string, reason: string): void;
 }
 
 const noop = (): void => {};
@@ -33,4 +37,6 @@ export const noopTelemetry: Telemetry = {
   frameRelayed: noop,
   chatAccepted: noop,
   chatRefused: noop,
+  frameRecompressed: noop,
+  recompressFailed: noop,
 };
