@@ -89,7 +89,7 @@ export class TestClient {
 
   async nextText<T extends ServerMessage['type']>(type: T, timeoutMs = 2000): Promise<Extract<ServerMessage, { type: T }>> {
     const item = await this.nextItem((i) => i.kind === 'text' && i.msg.type === type, timeoutMs, `"${type}"`);
-    return (item as { msg: Extract<ServerMessage, { type: T }> }).msg;
+    return (item as unknown as { msg: Extract<ServerMessage, { type: T }> }).msg;
   }
 
   async nextFrame(timeoutMs = 2000): Promise<ReceivedFrame> {
