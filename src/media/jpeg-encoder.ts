@@ -1,0 +1,28 @@
+import sharp from 'sharp';
+
+export interface ResizeSpec {
+  /** Frames wider than this are scaled down to it, keeping the aspect ratio; never enlarged. */
+  readonly maxWidth: number;
+  /** JPEG quality, 1–100. */
+  readonly quality: number;
+}
+
+/** Decodes a JPEG and encodes it again at `spec`. Rejects on a corrupt input. */
+export type JpegEncoder = (jpeg: Uint8Array, spec: ResizeSpec) => Promise<Uint8Array>;
+
+// libvips caches operations by their inputs; every frame is new, so the cache only holds memory.
+sharp.cache(false);
+// One thread per image: parallelism comes from encoding several tiers and rooms at once on
+// libuv's pool, and a single frame is too small to gain from splitting.
+sharp.concurrency(1);
+
+/**
+ * sharp (libvips) on its worker threads, off the event loop. JPEG shrink-on-load decodes at
+ * 1/2, 1/4 or 1/8 scale when the target is that much smaller, which makes thumbnails cheap.
+ * Output carries no metadata: sharp drops EXIF, XMP and ICC unless asked to keep them.
+ */
+export const sharpEncoder: JpegEncoder = (jpeg, spec) =>
+  sharp(jpeg, { failOn: 'error', sequentialRead: true })
+    .resize({ width: spec.maxWidth, withoutEnlargement: true, fastShrinkOnLoad: true })
+    .jpeg({ quality: spec.quality, chromaSubsampling: '4:2:0' })
+    .toBuffer();
