@@ -105,7 +105,9 @@ export class FramePublisher {
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.onText(String(data));
     });
-    ws.on('unexpected-response', (_req, res) => {
+    let refused = false;
+    ws.on('unexpected-response', (req, res) => {
+      refused = true;
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => {
@@ -117,13 +119,13 @@ export class FramePublisher {
           // not JSON: a proxy's page
         }
         // Wrong key, room name or origin will not fix themselves; busy or shutting down will.
+        req.destroy();
         if (status >= 400 && status < 500 && status !== 429) this.fatal(`connection refused: ${status} ${code || body.trim().slice(0, 120)}`);
         else this.retry(`connection refused: ${status} ${code}`);
       });
-      ws.terminate();
     });
     ws.on('error', (err) => {
-      if (!this.open) this.retry(`cannot connect: ${err.message}`);
+      if (!this.open && !refused) this.retry(`cannot connect: ${err.message}`);
     });
     ws.on('close', (code, reason) => {
       const wasOpen = this.open;

@@ -13,7 +13,7 @@ test('QUALITY_TIERS parses name:maxWidth:quality lists and rejects bad ones', ()
   );
   assert.deepEqual(parseQualityTiers(''), []);
   for (const bad of ['sd', 'sd:640', 'sd:640:0', 'sd:8:60', 'sd:640:101', 'SD:640:60', 'source:640:60', 'sd:640:60,sd:320:50', 'sd:6.5:60']) {
-    assert.throws(() => parseQualityTiers(bad), undefined, bad);
+    assert.throws(() => parseQualityTiers(bad), Error, bad);
   }
 });
 
