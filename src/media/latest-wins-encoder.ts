@@ -5,8 +5,11 @@ import type { JpegEncoder, ResizeSpec } from './jpeg-encoder.js';
 type Waiter = (out: Uint8Array | null) => void;
 
 interface Job {
+  /** What is decoded: the source frame, or a larger tier's output made from it. */
   frame: Uint8Array;
   headerLen: number;
+  /** The accepted source frame this job stands for; dedupe and freshness compare it. */
+  origin: Uint8Array;
   waiters: Waiter[];
 }
 
@@ -18,7 +21,7 @@ export interface LatestWinsEncoderOptions {
   spec: ResizeSpec;
   encode: JpegEncoder;
   /** Receives each finished frame: the source header (seq, capturedAt, relayedAt) + the new JPEG. */
-  publish(frame: Uint8Array): void;
+  publish(frame: Uint8Array, origin: Uint8Array): void;
   telemetry: Telemetry;
   log: Log;
 }
@@ -33,7 +36,7 @@ export class LatestWinsEncoder {
   private waiting: Job | null = null;
   private disposed = false;
   private lastFailLogAt = -Infinity;
-  /** The source frame the newest output was made from, and that output. */
+  /** The source frame the newest output stands for, and that output. */
   lastSource: Uint8Array | null = null;
   lastOutput: Uint8Array | null = null;
   encodes = 0;
@@ -45,9 +48,12 @@ export class LatestWinsEncoder {
     return this.running !== null;
   }
 
-  /** Queues `frame` (a complete source frame with its header) unless it is already done or pending. */
-  submit(frame: Uint8Array, headerLen: number): void {
-    this.enqueue(frame, headerLen, null);
+  /**
+   * Queues `frame` (a complete frame with its header) unless its origin is already done or pending.
+   * `origin` is the source frame it stands for when `frame` is a larger tier's output.
+   */
+  submit(frame: Uint8Array, headerLen: number, origin: Uint8Array = frame): void {
+    this.enqueue(frame, headerLen, origin, null);
   }
 
   /**
@@ -56,14 +62,14 @@ export class LatestWinsEncoder {
    */
   request(frame: Uint8Array, headerLen: number): Promise<Uint8Array | null> {
     if (this.lastSource === frame) return Promise.resolve(this.lastOutput);
-    return new Promise((resolve) => this.enqueue(frame, headerLen, resolve));
+    return new Promise((resolve) => this.enqueue(frame, headerLen, frame, resolve));
   }
 
   /** Drops the waiting frame and discards the running one's result: the tier is fed another way now. */
   supersede(): void {
     this.release(this.waiting);
     this.waiting = null;
-    if (this.running) this.running.frame = EMPTY;
+    if (this.running) this.running.origin = EMPTY;
   }
 
   dispose(): void {
@@ -71,15 +77,15 @@ export class LatestWinsEncoder {
     this.supersede();
   }
 
-  private enqueue(frame: Uint8Array, headerLen: number, waiter: Waiter | null): void {
+  private enqueue(frame: Uint8Array, headerLen: number, origin: Uint8Array, waiter: Waiter | null): void {
     if (this.disposed) return waiter?.(null);
-    if (this.lastSource === frame) return waiter?.(this.lastOutput);
-    const pending = this.running?.frame === frame ? this.running : this.waiting?.frame === frame ? this.waiting : null;
+    if (this.lastSource === origin) return waiter?.(this.lastOutput);
+    const pending = this.running?.origin === origin ? this.running : this.waiting?.origin === origin ? this.waiting : null;
     if (pending) {
       if (waiter) pending.waiters.push(waiter);
       return;
     }
-    const job: Job = { frame, headerLen, waiters: waiter ? [waiter] : [] };
+    const job: Job = { frame, headerLen, origin, waiters: waiter ? [waiter] : [] };
     if (!this.running) {
       void this.run(job);
       return;
@@ -116,12 +122,13 @@ export class LatestWinsEncoder {
     }
     this.running = null;
     // A superseded or disposed job's result is stale: nobody gets it.
-    if (out && job.frame !== EMPTY && !this.disposed) {
-      this.lastSource = frame;
+    const origin = job.origin;
+    if (out && origin !== EMPTY && !this.disposed) {
+      this.lastSource = origin;
       this.lastOutput = out;
-      opts.publish(out);
+      opts.publish(out, origin);
     }
-    for (const w of job.waiters) w(job.frame === EMPTY ? null : out);
+    for (const w of job.waiters) w(origin === EMPTY ? null : out);
     const next = this.waiting;
     this.waiting = null;
     if (next && !this.disposed) void this.run(next);

@@ -27,10 +27,16 @@ interface Latest {
  * Produces the recompressed tiers of every room from its source frames. Work is per room and
  * tier, never per viewer: a tier is encoded only while it has a consumer (WebSocket viewer, MJPEG
  * client, or a snapshot request waiting), once per frame, latest-wins (see LatestWinsEncoder).
+ *
+ * Watched tiers form a cascade, widest first: only the widest decodes the source frame, each
+ * narrower one decodes the output of the tier above it (a 640 px JPEG instead of 1280 px), which
+ * costs a fraction of a second full decode.
  */
 export class MediaPipeline implements FrameTap {
   readonly qualities: readonly string[];
   private readonly specs = new Map<string, ResizeSpec>();
+  /** Recompressed tiers, widest first. */
+  private readonly cascade: readonly TierSpec[];
   private readonly encoders = new WeakMap<Room, Map<string, LatestWinsEncoder>>();
   /** Newest accepted source frame of each room, as sent (before any width cap). */
   private readonly latest = new WeakMap<Room, Latest>();
@@ -38,6 +44,7 @@ export class MediaPipeline implements FrameTap {
   constructor(private readonly opts: MediaPipelineOptions) {
     this.qualities = ['source', ...opts.tiers.map((t) => t.name)];
     for (const t of opts.tiers) this.specs.set(t.name, { maxWidth: t.maxWidth, quality: t.quality });
+    this.cascade = [...opts.tiers].sort((a, b) => b.maxWidth - a.maxWidth);
     if (opts.sourceMaxWidth > 0) this.specs.set('source', { maxWidth: opts.sourceMaxWidth, quality: SOURCE_CAP_QUALITY });
   }
 
@@ -59,15 +66,30 @@ export class MediaPipeline implements FrameTap {
 
   onSourceFrame(room: Room, frame: Uint8Array, headerLen: number): void {
     this.latest.set(room, { frame, headerLen });
-    for (const tier of this.opts.tiers) {
+    let fed = false;
+    for (const tier of this.cascade) {
       const channel = room.channel(tier.name);
       if (!channel) continue;
       if (channel.size > 0) {
-        this.encoder(room, tier.name).submit(frame, headerLen);
+        // The widest watched tier starts from the source; the rest follow from its output.
+        if (!fed) this.encoder(room, tier.name).submit(frame, headerLen);
+        fed = true;
       } else if (channel.lastFrame) {
         // Nobody watches: stop encoding, and let no one join to a picture that is going stale.
         // A consumer that joins later triggers an encode of the newest source frame (onTierDemand).
         channel.clear();
+      }
+    }
+  }
+
+  /** A tier's output goes on to the next narrower watched tier, standing for the same source frame. */
+  private cascadeFrom(room: Room, quality: string, out: Uint8Array, origin: Uint8Array): void {
+    const i = this.cascade.findIndex((t) => t.name === quality);
+    if (i < 0) return;
+    for (const tier of this.cascade.slice(i + 1)) {
+      if ((room.channel(tier.name)?.size ?? 0) > 0) {
+        this.encoder(room, tier.name).submit(out, out[2]! | (out[3]! << 8), origin);
+        return;
       }
     }
   }
@@ -113,7 +135,10 @@ export class MediaPipeline implements FrameTap {
         quality,
         spec: this.specs.get(quality)!,
         encode: this.opts.encode,
-        publish: (frame) => room.publishTier(quality, frame, Date.now()),
+        publish: (frame, origin) => {
+          room.publishTier(quality, frame, Date.now());
+          this.cascadeFrom(room, quality, frame, origin);
+        },
         telemetry: this.opts.telemetry,
         log: this.opts.log.child({ room: room.name }),
       });

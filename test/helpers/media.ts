@@ -72,12 +72,15 @@ export function hasSegment(jpeg: Uint8Array, marker: number, id: string): boolea
 /** sharp, counting how often each tier was encoded; `gate` (if set) holds every encode until released. */
 export class CountingEncoder {
   readonly counts = new Map<number, number>();
+  /** Input size of every encode, by the tier's width. */
+  readonly inputs: { maxWidth: number; bytes: number }[] = [];
   total = 0;
   private gates: (() => void)[] = [];
   holding = false;
 
   readonly encode: JpegEncoder = async (jpeg, spec) => {
     this.total++;
+    this.inputs.push({ maxWidth: spec.maxWidth, bytes: jpeg.length });
     this.counts.set(spec.maxWidth, (this.counts.get(spec.maxWidth) ?? 0) + 1);
     if (this.holding) await new Promise<void>((r) => this.gates.push(r));
     return sharpEncoder(jpeg, spec);

@@ -55,6 +55,10 @@ describe('quality tiers', () => {
     assert.equal(jpegQuality(fsd.bytes.subarray(24)), 60);
     assert.equal(jpegQuality(fth.bytes.subarray(24)), 50);
     assert.ok(fsd.bytes.length < fs.bytes.length / 2);
+    // Cascade: only sd decodes the 1280 px source; thumb decodes sd's output.
+    const last = (w: number) => encoder.inputs.filter((i) => i.maxWidth === w).at(-1)!.bytes;
+    assert.equal(last(640), fs.bytes.length - 24);
+    assert.equal(last(160), fsd.bytes.length - 24);
     await Promise.all([cam, src, sd, thumb].map((c) => c.close()));
   });
 
