@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { parseQualityTiers } from '../src/config/quality-tiers.js';
@@ -37,23 +38,39 @@ function cameraFrames(count: number): Buffer[] {
   return splitter.push(ff.stdout);
 }
 
-async function perFrameCost(frames: Buffer[]): Promise<void> {
-  for (const f of frames.slice(0, 10)) await Promise.all(TIERS.map((t) => sharpEncoder(f, t))); // warm up
+/** CPU ms per input frame for one way of producing all tiers, measured in this process. */
+async function cpuPerFrame(frames: Buffer[], produce: (f: Buffer) => Promise<Uint8Array[]>): Promise<{ cpuMs: number; wallMs: number; sizes: number[] }> {
+  for (const f of frames.slice(0, 10)) await produce(f); // warm up
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sizes = new Map<string, number>();
-  for (const f of frames) {
-    const outs = await Promise.all(TIERS.map((t) => sharpEncoder(f, t)));
-    outs.forEach((o, i) => sizes.set(TIERS[i]!.name, (sizes.get(TIERS[i]!.name) ?? 0) + o.length));
-  }
-  const wall = performance.now() - t0;
+  const sizes = TIERS.map(() => 0);
+  for (const f of frames) (await produce(f)).forEach((o, i) => (sizes[i]! += o.length / frames.length));
+  const wallMs = (performance.now() - t0) / frames.length;
   const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000 / frames.length;
+  return { cpuMs: (cpu.user + cpu.system) / 1000 / frames.length, wallMs, sizes };
+}
+
+async function perFrameCost(frames: Buffer[]): Promise<void> {
+  // As the server does it: the widest tier from the source, each narrower one from the tier above.
+  const cascade = async (f: Buffer) => {
+    const outs: Uint8Array[] = [];
+    let input: Uint8Array = f;
+    for (const t of TIERS) outs.push((input = await sharpEncoder(input, t)));
+    return outs;
+  };
+  const separate = (f: Buffer) => Promise.all(TIERS.map((t) => sharpEncoder(f, t)));
+  const c = await cpuPerFrame(frames, cascade);
+  const s = await cpuPerFrame(frames, separate);
   const avgIn = frames.reduce((a, f) => a + f.length, 0) / frames.length;
-  out(`## 1. sharp, one 720p input frame -> ${TIERS.map(String).join(' + ')} (${frames.length} frames, in-process)`);
-  out(`input ${(avgIn / 1024).toFixed(1)} KiB/frame; output ${[...sizes].map(([n, s]) => `${n} ${(s / frames.length / 1024).toFixed(1)} KiB`).join(', ')}`);
-  out(`CPU ${cpuMs.toFixed(2)} ms per input frame (all tiers), wall ${(wall / frames.length).toFixed(2)} ms`);
-  out(`=> at ${FPS} fps: ${((cpuMs * FPS) / 10).toFixed(1)}% of one core`);
+  out(`## 1. sharp, one 720p input frame (${(avgIn / 1024).toFixed(1)} KiB) -> ${TIERS.map(String).join(' + ')}, ${frames.length} frames, in-process`);
+  out('| method | CPU ms per input frame | wall ms | output KiB | CPU at 30 fps |');
+  out('|---|---|---|---|---|');
+  for (const [name, r] of [
+    ['cascade (server)', c],
+    ['each tier from source', s],
+  ] as const) {
+    out(`| ${name} | ${r.cpuMs.toFixed(2)} | ${r.wallMs.toFixed(2)} | ${r.sizes.map((x) => (x / 1024).toFixed(1)).join(' + ')} | ${((r.cpuMs * FPS) / 10).toFixed(1)}% of one core |`);
+  }
   out();
 }
 
@@ -147,8 +164,8 @@ async function serverRun(frames: Buffer[], counts: number[]): Promise<void> {
   const raw: { socket: Socket; bytes: () => number }[] = [await rawViewer(srv.ws, room, 'source')];
   const mix = [1, 1, 1];
   out(`## 2. server process, one 720p × ${FPS} fps broadcaster, every tier watched (${(MEASURE_MS / 1000).toFixed(0)} s per step)`);
-  out('| viewers | on source/sd/thumb | server CPU total | event loop thread | other threads (sharp, GC) | sd frames/s | thumb frames/s | sent to raw viewers MB/s |');
-  out('|---|---|---|---|---|---|---|---|');
+  out('| viewers | on source/sd/thumb | server CPU total | event loop thread | other threads (sharp, GC) | sd frames/s | thumb frames/s | other-thread CPU ms per sd+thumb frame | sent to raw viewers MB/s |');
+  out('|---|---|---|---|---|---|---|---|---|');
   try {
     for (const n of counts) {
       // One viewer on source, the rest on the recompressed tiers (one in ten on sd, the others on
@@ -170,8 +187,9 @@ async function serverRun(frames: Buffer[], counts: number[]): Promise<void> {
       const f1 = monitors.map((m) => m.frames());
       const b1 = raw.reduce((a, v) => a + v.bytes(), 0);
       const pct = (x: number) => `${((x / secs) * 100).toFixed(1)}%`;
+      const sdFrames = f1[0]! - f0[0]!;
       out(
-        `| ${n} | ${mix.join('/')} | ${pct(c1.main - c0.main + c1.other - c0.other)} | ${pct(c1.main - c0.main)} | ${pct(c1.other - c0.other)} | ${((f1[0]! - f0[0]!) / secs).toFixed(1)} | ${((f1[1]! - f0[1]!) / secs).toFixed(1)} | ${((b1 - b0) / secs / 1e6).toFixed(1)} |`,
+        `| ${n} | ${mix.join('/')} | ${pct(c1.main - c0.main + c1.other - c0.other)} | ${pct(c1.main - c0.main)} | ${pct(c1.other - c0.other)} | ${(sdFrames / secs).toFixed(1)} | ${((f1[1]! - f0[1]!) / secs).toFixed(1)} | ${(((c1.other - c0.other) * 1000) / Math.max(1, sdFrames)).toFixed(1)} | ${((b1 - b0) / secs / 1e6).toFixed(1)} |`,
       );
     }
   } finally {
@@ -185,6 +203,8 @@ async function serverRun(frames: Buffer[], counts: number[]): Promise<void> {
   out();
 }
 
+out(`load average before the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${availableParallelism()} cores)`);
+out();
 const frames = cameraFrames(90);
 await perFrameCost(frames);
 await serverRun(frames, [10, 1000]);
