@@ -42,9 +42,10 @@ export class MediaPipeline implements FrameTap {
   private readonly latest = new WeakMap<Room, Latest>();
 
   constructor(private readonly opts: MediaPipelineOptions) {
-    this.qualities = ['source', ...opts.tiers.map((t) => t.name)];
-    for (const t of opts.tiers) this.specs.set(t.name, { maxWidth: t.maxWidth, quality: t.quality });
     this.cascade = [...opts.tiers].sort((a, b) => b.maxWidth - a.maxWidth);
+    // Best first: clients stepping down (auto quality) walk the list in order.
+    this.qualities = ['source', ...this.cascade.map((t) => t.name)];
+    for (const t of opts.tiers) this.specs.set(t.name, { maxWidth: t.maxWidth, quality: t.quality });
     if (opts.sourceMaxWidth > 0) this.specs.set('source', { maxWidth: opts.sourceMaxWidth, quality: SOURCE_CAP_QUALITY });
   }
 

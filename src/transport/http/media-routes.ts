@@ -57,7 +57,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
     return reply.type('image/jpeg').send(jpeg);
   });
 
-  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', async (req, reply) => {
+  // No HEAD route: a HEAD request must not become a viewer that never ends.
+  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false }, async (req, reply) => {
     const target = resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const { room, quality } = target;
