@@ -1,6 +1,6 @@
 import type { Log } from '../core/log.js';
 import type { Telemetry } from '../core/telemetry.js';
-import type { JpegEncoder, ResizeSpec } from './jpeg-encoder.js';
+import { failureReason, type JpegEncoder, type ResizeSpec } from './jpeg-encoder.js';
 
 type Waiter = (out: Uint8Array | null) => void;
 
@@ -113,7 +113,7 @@ export class LatestWinsEncoder {
       opts.telemetry.frameRecompressed(opts.quality, (performance.now() - t0) / 1000);
     } catch (err) {
       this.failures++;
-      opts.telemetry.recompressFailed(opts.quality, 'corrupt');
+      opts.telemetry.recompressFailed(opts.quality, failureReason(err));
       const now = performance.now();
       if (now - this.lastFailLogAt >= FAIL_LOG_INTERVAL_MS) {
         this.lastFailLogAt = now;
