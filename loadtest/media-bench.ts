@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import WebSocket from 'ws';
 import { parseQualityTiers } from '../src/config/quality-tiers.js';
 import { streamKey } from '../src/core/stream-key.js';
@@ -79,6 +80,31 @@ async function perFrameCost(frames: Buffer[]): Promise<void> {
   ] as const) {
     out(`| ${name} | ${r.cpuMs.toFixed(2)} | ${r.wallMs.toFixed(2)} | ${r.sizes.map((x) => (x / 1024).toFixed(1)).join(' + ')} | ${((r.cpuMs * FPS) / 10).toFixed(1)}% of one core |`);
   }
+  out();
+}
+
+/** Where the sd cost comes from: its width (shrink-on-load) and the resize kernel, side by side. */
+async function sdVariants(frames: Buffer[]): Promise<void> {
+  const variants = [
+    [640, 'lanczos3'],
+    [640, 'mitchell'],
+    [600, 'mitchell'],
+    [426, 'mitchell'],
+  ] as const;
+  const results = new Map<string, number[]>();
+  for (let r = 0; r < 3; r++) {
+    for (const [width, kernel] of variants) {
+      const key = `${width} px, ${kernel}`;
+      const { cpuMs } = await cpuPerFrame(frames.slice(0, 30), async (f) => [
+        await sharp(f, { sequentialRead: true }).resize({ width, kernel }).jpeg({ quality: 60 }).toBuffer(),
+      ]);
+      results.set(key, [...(results.get(key) ?? []), cpuMs]);
+    }
+  }
+  out('## 3. one tier from the 720p source at quality 60: width and resize kernel (median of 3 alternating rounds)');
+  out('| tier | CPU ms per frame |');
+  out('|---|---|');
+  for (const [key, xs] of results) out(`| ${key} | ${[...xs].sort((a, b) => a - b)[1]!.toFixed(2)} |`);
   out();
 }
 
@@ -215,4 +241,5 @@ out(`load average before the run: ${readFileSync('/proc/loadavg', 'utf8').split(
 out();
 const frames = cameraFrames(90);
 await perFrameCost(frames);
+await sdVariants(frames);
 await serverRun(frames, [10, 1000]);
