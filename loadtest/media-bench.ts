@@ -101,7 +101,7 @@ async function sdVariants(frames: Buffer[]): Promise<void> {
       results.set(key, [...(results.get(key) ?? []), cpuMs]);
     }
   }
-  out('## 3. one tier from the 720p source at quality 60: width and resize kernel (median of 3 alternating rounds)');
+  out('## 2. one tier from the 720p source at quality 60: width and resize kernel (median of 3 alternating rounds)');
   out('| tier | CPU ms per frame |');
   out('|---|---|');
   for (const [key, xs] of results) out(`| ${key} | ${[...xs].sort((a, b) => a - b)[1]!.toFixed(2)} |`);
@@ -197,7 +197,7 @@ async function serverRun(frames: Buffer[], counts: number[]): Promise<void> {
   const monitors = [await countingViewer(srv.ws, room, 'sd'), await countingViewer(srv.ws, room, 'thumb')];
   const raw: { socket: Socket; bytes: () => number }[] = [await rawViewer(srv.ws, room, 'source')];
   const mix = [1, 1, 1];
-  out(`## 2. server process, one 720p × ${FPS} fps broadcaster, every tier watched (${(MEASURE_MS / 1000).toFixed(0)} s per step)`);
+  out(`## 3. server process, one 720p × ${FPS} fps broadcaster, every tier watched (${(MEASURE_MS / 1000).toFixed(0)} s per step)`);
   out('| viewers | on source/sd/thumb | server CPU total | event loop thread | other threads (sharp, GC) | sd frames/s | thumb frames/s | other-thread CPU ms per sd+thumb frame | sent to raw viewers MB/s |');
   out('|---|---|---|---|---|---|---|---|---|');
   try {
