@@ -12,6 +12,9 @@ import { RoomRegistry } from './core/room-registry.js';
 import { noopTelemetry, type Telemetry } from './core/telemetry.js';
 import type { Limits } from './protocol/index.js';
 import { startHttpServer, type HttpServer } from './transport/http/http-server.js';
+import { sharpEncoder, type JpegEncoder } from './media/jpeg-encoder.js';
+import { MediaPipeline } from './media/media-pipeline.js';
+import { registerMediaRoutes } from './transport/http/media-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
 
@@ -23,6 +26,8 @@ export interface Beamcast {
   readonly secret: ResolvedSecret;
   readonly http: HttpServer;
   readonly ws: WsServer;
+  /** Quality tiers, snapshots and MJPEG (QUALITY_TIERS, SOURCE_MAX_WIDTH). */
+  readonly media: MediaPipeline;
   /** Readiness off, sockets closed with 4000, HTTP closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -32,6 +37,8 @@ export interface Extensions {
   taps?: FrameTap[];
   qualities?: readonly string[];
   http?: (app: FastifyInstance, rooms: RoomRegistry) => void | Promise<void>;
+  /** Replaces sharp for recompressing tiers (tests simulate a slow or counting encoder). */
+  jpegEncoder?: JpegEncoder;
 }
 
 // How often empty rooms past their TTL are swept.
@@ -59,7 +66,18 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
   else if (secret.source === 'file') log.info({ file: secret.file }, 'using the stream secret saved earlier');
 
   const limits = limitsFrom(config);
-  const qualities = ext.qualities ?? ['source'];
+  const telemetry = ext.telemetry ?? noopTelemetry;
+
+  // Media pipeline: recompressed tiers, metadata-free frames, snapshot and MJPEG endpoints.
+  const media = new MediaPipeline({
+    tiers: config.qualityTiers,
+    sourceMaxWidth: config.sourceMaxWidth,
+    encode: ext.jpegEncoder ?? sharpEncoder,
+    telemetry,
+    log: log.child({ component: 'media' }),
+  });
+
+  const qualities = ext.qualities ?? media.qualities;
   const roomOptions: RoomOptions = {
     limits,
     chatHistory: config.chatHistory,
@@ -68,10 +86,11 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     videoMaxBuffered: config.videoMaxBuffered,
     presenceIntervalMs: PRESENCE_INTERVAL_MS,
     qualities,
-    telemetry: ext.telemetry ?? noopTelemetry,
+    telemetry,
     log,
   };
   const rooms = new RoomRegistry(roomOptions, config.roomTtl * 1000);
+  rooms.addTap(media);
   for (const tap of ext.taps ?? []) rooms.addTap(tap);
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
   let draining = false;
@@ -111,7 +130,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
       publicWsUrl: config.publicWsUrl,
       wsPort: () => ws.port,
       isReady: () => ready && !draining,
-      extend: ext.http ? (app) => ext.http!(app, rooms) : undefined,
+      extend: async (app) => {
+        registerMediaRoutes(app, { rooms, qualities, currentFrame: (room, quality) => media.currentFrame(room, quality) });
+        await ext.http?.(app, rooms);
+      },
     });
   } catch (err) {
     ws.close();
@@ -131,6 +153,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     secret,
     http,
     ws,
+    media,
     close() {
       closing ??= (async () => {
         draining = true;

@@ -54,6 +54,8 @@ const list = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+import { parseQualityTiers } from './quality-tiers.js';
+
 const MiB = 1024 * 1024;
 
 export const configSchema = {
@@ -127,6 +129,19 @@ export const configSchema = {
     doc: 'unsent bytes at which a connection counts as stuck and is closed with 4001',
   }),
   roomTtl: field({ env: 'ROOM_TTL', default: 600, parse: int(1, 86_400 * 30), doc: 'seconds an empty room (last frame, chat) is kept' }),
+  // Media pipeline (quality tiers, snapshot and MJPEG endpoints).
+  qualityTiers: field({
+    env: 'QUALITY_TIERS',
+    default: parseQualityTiers('sd:640:60,thumb:160:50'),
+    parse: parseQualityTiers,
+    doc: 'recompressed tiers besides source, name:maxWidth:quality,...; each is encoded only while someone watches it; empty: none',
+  }),
+  sourceMaxWidth: field({
+    env: 'SOURCE_MAX_WIDTH',
+    default: 0,
+    parse: int(0, 8192),
+    doc: 'wider broadcaster frames are downscaled to this width (re-encoded at quality 85) before anyone sees them; 0: as sent',
+  }),
 } as const;
 
 export type ConfigSchema = typeof configSchema;

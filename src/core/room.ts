@@ -10,9 +10,10 @@ import {
 import { ChatLog } from './chat-log.js';
 import { FpsMeter } from './fps-meter.js';
 import { FrameChannel } from './frame-channel.js';
-import type { Peer } from './peer.js';
+import type { FrameSink, Peer } from './peer.js';
 import type { RoomOptions } from './room-options.js';
 import { CloseCodes } from '../protocol/index.js';
+import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
 
 /** A connection inside a room, as rooms see it. */
 export interface Member {
@@ -26,6 +27,19 @@ export interface Member {
 /** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
 export interface FrameTap {
   onSourceFrame(room: Room, frame: Uint8Array, headerLen: number): void;
+  /**
+   * Asked before an accepted frame is published to `source`. Returning true means the tap
+   * publishes the source tier itself (e.g. downscaled) with `publishTier('source', ...)`.
+   */
+  replacesSource?(room: Room, frame: Uint8Array, headerLen: number): boolean;
+  /** A consumer was added to a tier, so the tap can produce a frame for it now if it has none. */
+  onTierDemand?(room: Room, quality: string): void;
+}
+
+/** A viewer without a session (an MJPEG response): frames only, ended when the room goes offline. */
+export interface ViewerSink extends FrameSink {
+  /** The broadcaster left or the room is being dropped; the sink should end and remove itself. */
+  onOffline(): void;
 }
 
 export interface RoomSummary {
@@ -46,6 +60,8 @@ export class Room {
   readonly chat: ChatLog;
   readonly channels = new Map<string, FrameChannel>();
   private readonly members = new Set<Member>();
+  /** Viewers that are not connections with a session, e.g. MJPEG responses: quality per sink. */
+  private readonly extraViewers = new Map<ViewerSink, string>();
   private readonly fpsMeter = new FpsMeter();
   private broadcasterMember: Member | null = null;
   private viewerCount = 0;
@@ -78,7 +94,7 @@ export class Room {
   }
 
   get size(): number {
-    return this.members.size;
+    return this.members.size + this.extraViewers.size;
   }
 
   get broadcaster(): Member | null {
@@ -115,8 +131,31 @@ export class Room {
       }
     } else {
       this.viewerCount++;
-      this.channels.get(member.quality)?.add(member.peer);
+      this.addToTier(member.quality, member.peer);
     }
+    this.schedulePresence();
+  }
+
+  /**
+   * Adds a viewer that is not a WebSocket member (an MJPEG response): it counts as a viewer and
+   * gets the tier's frames, but no text messages. The caller checks `isFull` first.
+   */
+  addViewerSink(quality: string, sink: ViewerSink): void {
+    if (this.extraViewers.has(sink) || !this.channels.has(quality)) return;
+    this.lastActivity = Date.now();
+    this.extraViewers.set(sink, quality);
+    this.viewerCount++;
+    this.addToTier(quality, sink);
+    this.schedulePresence();
+  }
+
+  removeViewerSink(sink: ViewerSink): void {
+    const quality = this.extraViewers.get(sink);
+    if (quality === undefined) return;
+    this.lastActivity = Date.now();
+    this.extraViewers.delete(sink);
+    this.viewerCount--;
+    this.channels.get(quality)?.delete(sink);
     this.schedulePresence();
   }
 
@@ -129,6 +168,7 @@ export class Room {
         this.liveSince = null;
         this.offlineSince = Date.now();
         this.broadcastLive();
+        this.endViewerSinks();
       }
     } else {
       this.viewerCount--;
@@ -142,7 +182,7 @@ export class Room {
     if (member.sender.role === 'viewer' && this.members.has(member)) {
       this.channels.get(member.quality)?.delete(member.peer);
       member.quality = quality;
-      this.channels.get(quality)?.add(member.peer);
+      this.addToTier(quality, member.peer);
     } else {
       member.quality = quality;
     }
@@ -153,26 +193,49 @@ export class Room {
    * when the handler returns), so it is copied exactly once; the copy is fanned out and cached.
    */
   acceptFrame(incoming: Uint8Array, headerLen: number, now: number): void {
-    const frame = new Uint8Array(incoming);
+    // The one copy also drops EXIF/XMP/comments, so no frame leaves the server with metadata.
+    const frame = copyWithoutMetadata(incoming, headerLen);
     writeRelayedAt(frame, now);
     this.framesAccepted++;
     this.fpsMeter.tick(now);
-    if ((this.framesAccepted & 15) === 1 || this.width === null) {
-      const size = readJpegSize(frame, headerLen);
-      if (size) {
-        this.width = size.width;
-        this.height = size.height;
-      }
+    let replaced = false;
+    for (const tap of this.taps) if (tap.replacesSource?.(this, frame, headerLen)) replaced = true;
+    if (!replaced) {
+      if ((this.framesAccepted & 15) === 1 || this.width === null) this.readSize(frame, headerLen);
+      const t0 = performance.now();
+      this.channels.get('source')!.publish(frame, now);
+      this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
     }
-    const t0 = performance.now();
-    this.channels.get('source')!.publish(frame, now);
-    this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
     for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
   }
 
   /** Delivers a frame of another tier (e.g. recompressed); `frame` becomes that tier's cache. */
   publishTier(quality: string, frame: Uint8Array, now: number): void {
+    // A replaced source (see FrameTap.replacesSource) defines the size viewers of `source` see.
+    if (quality === 'source') this.readSize(frame, frame[2]! | (frame[3]! << 8));
     this.channels.get(quality)?.publish(frame, now);
+  }
+
+  private endViewerSinks(): void {
+    for (const sink of [...this.extraViewers.keys()]) {
+      this.removeViewerSink(sink);
+      sink.onOffline();
+    }
+  }
+
+  private readSize(frame: Uint8Array, headerLen: number): void {
+    const size = readJpegSize(frame, headerLen);
+    if (size) {
+      this.width = size.width;
+      this.height = size.height;
+    }
+  }
+
+  private addToTier(quality: string, sink: FrameSink): void {
+    const channel = this.channels.get(quality);
+    if (!channel) return;
+    channel.add(sink);
+    for (const tap of this.taps) tap.onTierDemand?.(this, quality);
   }
 
   postChat(from: Sender, text: string, ref: string | undefined): ChatMessage {
@@ -209,6 +272,7 @@ export class Room {
   }
 
   dispose(): void {
+    this.endViewerSinks();
     if (this.presenceTimer) clearTimeout(this.presenceTimer);
     this.presenceTimer = null;
     for (const ch of this.channels.values()) ch.clear();

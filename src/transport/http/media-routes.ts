@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Room } from '../../core/room.js';
+import type { RoomRegistry } from '../../core/room-registry.js';
+import { isValidRoomName, readFrameHeader, type ErrorCode } from '../../protocol/index.js';
+import { sendError } from './api-routes.js';
+import { MjpegSink, writeMjpegHead } from './mjpeg-sink.js';
+
+export interface MediaRouteDeps {
+  rooms: RoomRegistry;
+  qualities: readonly string[];
+  /** Newest frame (header + JPEG) of a tier, encoding it now if needed; null when there is none. */
+  currentFrame(room: Room, quality: string): Promise<Uint8Array | null>;
+}
+
+type MediaRequest = { Params: { room: string }; Querystring: { quality?: string } };
+
+/**
+ * `GET /api/rooms/:room/snapshot.jpg` and `GET /api/rooms/:room/stream.mjpg`, both with
+ * `?quality=` (default: the first tier, `source`).
+ */
+export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
+  const { rooms } = deps;
+  const streams = new Set<MjpegSink>();
+
+  const resolve = (req: { params: { room: string }; query: { quality?: string } }): { room: Room; quality: string } | ErrorCode => {
+    const quality = req.query.quality || deps.qualities[0]!;
+    if (!isValidRoomName(req.params.room)) return 'BAD_ROOM';
+    if (!deps.qualities.includes(quality)) return 'BAD_QUALITY';
+    const room = rooms.get(req.params.room);
+    return room ? { room, quality } : 'ROOM_NOT_FOUND';
+  };
+  const fail = (reply: FastifyReply, code: ErrorCode) => {
+    const status = code === 'BAD_ROOM' || code === 'BAD_QUALITY' ? 400 : code === 'ROOM_FULL' ? 503 : 404;
+    return reply.code(status).header('cache-control', 'no-cache').send(sendError(code));
+  };
+
+  app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', async (req, reply) => {
+    const target = resolve(req);
+    if (typeof target === 'string') return fail(reply, target);
+    const frame = await deps.currentFrame(target.room, target.quality);
+    if (!frame) return fail(reply, 'NO_FRAME');
+    const h = readFrameHeader(frame);
+    const relayedAt = Math.floor(h.relayedAt);
+    const etag = `"${target.quality}-${relayedAt.toString(36)}-${h.seq.toString(36)}"`;
+    const lastModified = new Date(relayedAt).toUTCString();
+    reply
+      .header('etag', etag)
+      .header('last-modified', lastModified)
+      // Clients may keep it but must ask again: the next frame is usually a fraction of a second away.
+      .header('cache-control', 'no-cache')
+      .header('x-frame-seq', String(h.seq))
+      .header('x-captured-at', String(h.capturedAt));
+    if (notModified(req.headers['if-none-match'], req.headers['if-modified-since'], etag, relayedAt)) {
+      return reply.code(304).send();
+    }
+    const jpeg = Buffer.from(frame.buffer, frame.byteOffset + h.headerLen, frame.length - h.headerLen);
+    return reply.type('image/jpeg').send(jpeg);
+  });
+
+  // No HEAD route: a HEAD request must not become a viewer that never ends.
+  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false }, async (req, reply) => {
+    const target = resolve(req);
+    if (typeof target === 'string') return fail(reply, target);
+    const { room, quality } = target;
+    if (!room.live) {
+      // Offline: the last picture as a one-part stream, so an <img> still shows something.
+      const frame = await deps.currentFrame(room, quality);
+      if (!frame) return fail(reply, 'NO_FRAME');
+      reply.hijack();
+      writeMjpegHead(reply.raw);
+      const once = new MjpegSink(reply.raw, () => {});
+      once.sendFrame(frame);
+      once.onOffline();
+      return reply;
+    }
+    if (room.isFull) return fail(reply, 'ROOM_FULL');
+    reply.hijack();
+    const res = reply.raw;
+    writeMjpegHead(res);
+    const log = req.log.child({ room: room.name, quality, mjpeg: true });
+    const sink = new MjpegSink(res, () => {
+      streams.delete(sink);
+      room.removeViewerSink(sink);
+      log.info({ frames: sink.frames }, 'mjpeg stream ended');
+    });
+    streams.add(sink);
+    log.info('mjpeg stream started');
+    room.addViewerSink(quality, sink);
+    return reply;
+  });
+
+  // Streams end with their closing boundary before the server drops connections.
+  app.addHook('preClose', async () => {
+    for (const sink of [...streams]) sink.onOffline();
+  });
+}
+
+/** RFC 9110: If-None-Match wins over If-Modified-Since; dates compare at one-second precision. */
+export function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, etag: string, modifiedAt: number): boolean {
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch
+      .split(',')
+      .map((t) => t.trim().replace(/^W\//, ''))
+      .some((t) => t === '*' || t === etag);
+  }
+  if (ifModifiedSince !== undefined) {
+    const since = Date.parse(ifModifiedSince);
+    return Number.isFinite(since) && Math.floor(modifiedAt / 1000) * 1000 <= since;
+  }
+  return false;
+}
