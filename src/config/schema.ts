@@ -64,7 +64,7 @@ export const configSchema = {
     env: 'PUBLIC_WS_URL',
     default: '',
     parse: str,
-    doc: 'WebSocket base URL the pages use, e.g. wss://cam.example.org (behind a proxy); empty: same host, WS_PORT',
+    doc: 'WebSocket base URL the pages use, e.g. wss://cam.example.org; same-origin: the origin the page came from (a proxy forwards /ws/); empty: same host, WS_PORT',
   }),
   streamSecret: field({
     env: 'STREAM_SECRET',
@@ -127,6 +127,18 @@ export const configSchema = {
     doc: 'unsent bytes at which a connection counts as stuck and is closed with 4001',
   }),
   roomTtl: field({ env: 'ROOM_TTL', default: 600, parse: int(1, 86_400 * 30), doc: 'seconds an empty room (last frame, chat) is kept' }),
+  publicUrl: field({
+    env: 'PUBLIC_URL',
+    default: '',
+    parse: str,
+    doc: 'base URL people open, e.g. http://localhost behind the compose nginx; used for the links in the log; empty: http://HOST:PORT',
+  }),
+  drainSeconds: field({
+    env: 'DRAIN_SECONDS',
+    default: 0,
+    parse: int(0, 120),
+    doc: 'on SIGTERM, seconds /readyz answers 503 and new WebSockets are refused before open ones are closed',
+  }),
 } as const;
 
 export type ConfigSchema = typeof configSchema;
