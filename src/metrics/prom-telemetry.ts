@@ -1,9 +1,9 @@
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { CloseReason, SkipReason, Telemetry } from '../core/telemetry.js';
 import type { ErrorCode, Role } from '../protocol/index.js';
 import { ErrorCodes } from '../protocol/index.js';
 import { FastCounter } from './fast-counter.js';
-import { OTHER } from './label-dimension.js';
+import { FastHistogram } from './fast-histogram.js';
 
 const ROLES: readonly Role[] = ['viewer', 'broadcaster'];
 const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'error'];
@@ -22,11 +22,9 @@ const RELAY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 // One sharp resize + JPEG encode of a webcam frame: milliseconds to a few hundred.
 const RECOMPRESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28];
 
-type Observer = { observe(value: number): void };
-
 /**
- * The core's domain events as Prometheus series. Counters add to typed arrays; histograms
- * use children bound once per label value. Every method is O(1).
+ * The core's domain events as Prometheus series. Every method is O(1) and allocation-free:
+ * counters and histograms add to typed arrays that prom-client reads when scraped.
  */
 export class PromTelemetry implements Telemetry {
   readonly opened: FastCounter;
@@ -41,9 +39,8 @@ export class PromTelemetry implements Telemetry {
   readonly chat: FastCounter;
   readonly chatRefusedTotal: FastCounter;
   readonly recompressFailures: FastCounter;
-  private readonly relay: Histogram;
-  private readonly recompress: Histogram<'quality'>;
-  private readonly recompressBy = new Map<string, Observer>();
+  readonly relay: FastHistogram;
+  readonly recompress: FastHistogram;
 
   constructor(registry: Registry, qualities: readonly string[] = ['source']) {
     const role = { name: 'role', values: ROLES };
@@ -71,23 +68,19 @@ export class PromTelemetry implements Telemetry {
       { name: 'quality', values: tiers, learn: MAX_QUALITIES },
       { name: 'reason', values: [], learn: MAX_RECOMPRESS_REASONS },
     ]);
-    this.relay = new Histogram({
-      name: 'beamcast_frame_relay_seconds',
-      help: 'Time from accepting a source frame to handing it to every viewer socket.',
-      buckets: RELAY_BUCKETS,
-      registers: [registry],
-    });
-    this.recompress = new Histogram({
-      name: 'beamcast_recompress_seconds',
-      help: 'Time to recompress one source frame into a quality tier.',
-      labelNames: ['quality'],
-      buckets: RECOMPRESS_BUCKETS,
-      registers: [registry],
-    });
-    for (const q of tiers) {
-      this.recompress.zero({ quality: q });
-      this.recompressBy.set(q, this.recompress.labels(q));
-    }
+    this.relay = new FastHistogram(
+      registry,
+      'beamcast_frame_relay_seconds',
+      'Time from accepting a source frame to handing it to every viewer socket.',
+      RELAY_BUCKETS,
+    );
+    this.recompress = new FastHistogram(
+      registry,
+      'beamcast_recompress_seconds',
+      'Time to recompress one source frame into a quality tier.',
+      RECOMPRESS_BUCKETS,
+      { name: 'quality', values: tiers, learn: MAX_QUALITIES },
+    );
   }
 
   connectionOpened(role: Role): void {
@@ -133,21 +126,10 @@ export class PromTelemetry implements Telemetry {
   }
 
   frameRecompressed(quality: string, seconds: number): void {
-    (this.recompressBy.get(quality) ?? this.recompressChild(quality)).observe(seconds);
+    this.recompress.observe1(quality, seconds);
   }
 
   recompressFailed(quality: string, reason: string): void {
     this.recompressFailures.add2(quality, reason);
-  }
-
-  // First sight of a tier nobody configured: bind it once, up to the cap.
-  private recompressChild(quality: string): Observer {
-    const label = this.recompressBy.size < MAX_QUALITIES ? quality : OTHER;
-    let child = this.recompressBy.get(label);
-    if (!child) {
-      child = this.recompress.labels(label);
-      this.recompressBy.set(label, child);
-    }
-    return child;
   }
 }
