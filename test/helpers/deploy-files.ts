@@ -34,3 +34,17 @@ export function dashboardExpressions(dashboard: unknown): { panel: string; expr:
   walk(dashboard, '');
   return out;
 }
+
+/** deploy/nginx/beamcast.conf with the compose service addresses and port 80 replaced. */
+export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number): string {
+  const site = 'deploy/nginx/beamcast.conf';
+  return substitute(
+    readRepoFile(site),
+    [
+      ['server beamcast:8080;', `server 127.0.0.1:${httpPort};`],
+      ['server beamcast:8081;', `server 127.0.0.1:${wsPort};`],
+      ['listen 80;', `listen 127.0.0.1:${listenPort};`],
+    ],
+    site,
+  );
+}

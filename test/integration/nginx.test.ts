@@ -4,27 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
 import { skipWithout } from '../helpers/binaries.js';
-import { readRepoFile, repoFile, substitute } from '../helpers/deploy-files.js';
+import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
-
-const SITE = 'deploy/nginx/beamcast.conf';
-
-/** The deploy site config with the compose service addresses and port 80 replaced. */
-function testSiteConfig(httpPort: number, wsPort: number, listenPort: number): string {
-  return substitute(
-    readRepoFile(SITE),
-    [
-      ['server beamcast:8080;', `server 127.0.0.1:${httpPort};`],
-      ['server beamcast:8081;', `server 127.0.0.1:${wsPort};`],
-      ['listen 80;', `listen 127.0.0.1:${listenPort};`],
-    ],
-    SITE,
-  );
-}
 
 describe('nginx in front (deploy/nginx/beamcast.conf)', { skip: skipWithout('nginx', 'nginx-light') }, () => {
   let beamcast: BeamcastProcess;
@@ -34,7 +19,7 @@ describe('nginx in front (deploy/nginx/beamcast.conf)', { skip: skipWithout('ngi
     beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '', MAX_FPS: '240' });
     try {
       const port = await freePort();
-      nginx = await startNginx(testSiteConfig(beamcast.httpPort, beamcast.wsPort, port), port);
+      nginx = await startNginx(nginxSiteFor(beamcast.httpPort, beamcast.wsPort, port), port);
     } catch (err) {
       await beamcast.stop();
       throw err;
