@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config);
   // Prometheus: the core reports domain events to the telemetry; GET /metrics serves them.
-  const metrics = createMetrics();
+  const metrics = createMetrics({ roomLabels: config.metricsRoomLabels });
   const app = await startBeamcast(config, log, { telemetry: metrics.telemetry, http: metrics.http });
 
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -139,6 +139,12 @@ export const configSchema = {
     parse: int(0, 120),
     doc: 'on SIGTERM, seconds /readyz answers 503 and new WebSockets are refused before open ones are closed',
   }),
+  metricsRoomLabels: field({
+    env: 'METRICS_ROOM_LABELS',
+    default: 0,
+    parse: int(0, 100),
+    doc: 'per-room metrics (labelled by room name) for this many of the busiest rooms; 0: room names never become labels',
+  }),
 } as const;
 
 export type ConfigSchema = typeof configSchema;

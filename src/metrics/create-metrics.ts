@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { RoomRegistry } from '../core/room-registry.js';
+import { registerBusiestRooms } from './busiest-rooms.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { PromTelemetry } from './prom-telemetry.js';
 import { registerRoomGauges } from './room-gauges.js';
@@ -19,7 +20,14 @@ export interface Metrics {
  * Everything Prometheus sees: domain counters and histograms, room gauges, and prom-client's
  * default process metrics (CPU, RSS, heap, handles, GC, event-loop lag percentiles).
  */
-export function createMetrics(opts: { qualities?: readonly string[] } = {}): Metrics {
+export interface MetricsOptions {
+  /** Quality tiers whose series exist from the start (others appear when first used). */
+  qualities?: readonly string[];
+  /** METRICS_ROOM_LABELS: how many of the busiest rooms get per-room series; 0: none. */
+  roomLabels?: number;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool
@@ -31,6 +39,7 @@ export function createMetrics(opts: { qualities?: readonly string[] } = {}): Met
     telemetry,
     http(app, rooms) {
       registerRoomGauges(registry, rooms);
+      registerBusiestRooms(registry, rooms, opts.roomLabels ?? 0);
       registerMetricsRoute(app, registry);
     },
   };

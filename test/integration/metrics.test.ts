@@ -98,3 +98,26 @@ describe('GET /metrics', () => {
     assert.equal(r.status, 0, `promtool check metrics:\n${r.stdout}${r.stderr}`);
   });
 });
+
+describe('per-room metrics (METRICS_ROOM_LABELS)', () => {
+  it('label only the N busiest rooms by name', async () => {
+    const metrics = createMetrics({ roomLabels: 1 });
+    const server = await startTestServer({}, { telemetry: metrics.telemetry, http: metrics.http });
+    const clients: TestClient[] = [];
+    try {
+      for (const room of ['quiet', 'busy', 'busy']) {
+        const c = await TestClient.connect(server.wsUrl(room));
+        await c.nextText('history');
+        clients.push(c);
+      }
+      const text = await (await fetch(server.httpUrl('/metrics'))).text();
+      const samples = parseProm(text);
+      assert.equal(valueOf(samples, 'beamcast_room_viewers', { room: 'busy' }), 2);
+      assert.ok(!text.includes('"quiet"'), 'only the busiest room');
+      assert.equal(valueOf(samples, 'beamcast_room_fps', { room: 'busy' }), 0);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await server.stop();
+    }
+  });
+});
