@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { streamKey } from '../../src/core/stream-key.js';
+import { ROOT } from '../helpers/deploy-files.js';
 import { SERVER_ENTRY, startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { ManagedProcess } from '../helpers/managed-process.js';
@@ -93,6 +95,21 @@ describe('logs of the built server', () => {
     } finally {
       await p.stop();
     }
+  });
+
+  it('keep only the path of request URLs (fastify logs req.url on server errors)', () => {
+    // In a child process: the logger writes to stdout, which the test runner owns here.
+    const script = [
+      "import { createLogger } from './src/logging/create-logger.ts';",
+      "const log = createLogger({ logLevel: 'info', logPretty: false });",
+      "log.child({}, { serializers: { req: (r) => ({ method: r.method, url: r.url }) } })",
+      "  .error({ req: { method: 'GET', url: '/camera?room=r&key=KEY123' } }, 'request errored');",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const line = JSON.parse(r.stdout.trim()) as { req: { url: string } };
+    assert.equal(line.req.url, '/camera');
+    assert.ok(!r.stdout.includes('KEY123'));
   });
 
   it('show the demo room key once, in the startup link, and no other', async () => {
