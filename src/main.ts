@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   // Prometheus: the core reports domain events to the telemetry; GET /metrics serves them.
   const metrics = createMetrics({ roomLabels: config.metricsRoomLabels });
   const app = await startBeamcast(config, log, { telemetry: metrics.telemetry, http: metrics.http });
+  metrics.watchSockets(app.ws);
 
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const base = config.publicUrl.replace(/\/+$/, '') || `http://${shown}:${app.httpPort}`;

@@ -5,6 +5,7 @@ import { registerBusiestRooms } from './busiest-rooms.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { PromTelemetry } from './prom-telemetry.js';
 import { registerRoomGauges } from './room-gauges.js';
+import { registerSocketGauges, type SocketStats } from './socket-gauges.js';
 
 const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -14,6 +15,8 @@ export interface Metrics {
   readonly telemetry: PromTelemetry;
   /** The `Extensions.http` hook: room gauges and GET /metrics. */
   http(app: FastifyInstance, rooms: RoomRegistry): void;
+  /** Once the WebSocket server runs: its socket gauges. */
+  watchSockets(ws: SocketStats): void;
 }
 
 /**
@@ -41,6 +44,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       registerRoomGauges(registry, rooms);
       registerBusiestRooms(registry, rooms, opts.roomLabels ?? 0);
       registerMetricsRoute(app, registry);
+    },
+    watchSockets(ws) {
+      registerSocketGauges(registry, ws);
     },
   };
 }

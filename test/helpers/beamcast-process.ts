@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './managed-process.js';
+import { ensureBuilt } from './spawn-server.js';
 import { TEST_SECRET } from './test-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,11 +21,12 @@ export interface BeamcastProcess {
 
 /**
  * The built server (`dist/server/main.js`, as `npm start` and the Docker image run it) as a
- * child process on free ports. Ports are read from the JSON "beamcast is up" log line, so
- * this needs JSON logs (LOG_PRETTY unset).
+ * child process on free ports, on the same ManagedProcess as nginx and prometheus: all output
+ * kept (stderr too, for the no-secrets checks), stopped with SIGTERM as an orchestrator would.
+ * Ports are read from the JSON "beamcast is up" log line, so this needs JSON logs.
  */
 export async function startBeamcastProcess(env: Record<string, string> = {}): Promise<BeamcastProcess> {
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run node scripts/build.mjs (npm test does)`);
+  ensureBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'beamcast-proc-'));
   const proc = new ManagedProcess('beamcast', process.execPath, [SERVER_ENTRY], {
     cwd: dataDir,

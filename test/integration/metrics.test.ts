@@ -15,6 +15,7 @@ describe('GET /metrics', () => {
   const metrics = createMetrics();
   before(async () => {
     server = await startTestServer({ maxFps: '240' }, { telemetry: metrics.telemetry, http: metrics.http });
+    metrics.watchSockets(server.ws);
   });
   after(async () => {
     await server.stop();
@@ -50,6 +51,8 @@ describe('GET /metrics', () => {
     assert.equal(v('beamcast_connections', { role: 'broadcaster' }), 1);
     assert.equal(v('beamcast_rooms_live'), 1);
     assert.equal(v('beamcast_rooms'), 1);
+    assert.equal(v('beamcast_ws_sockets'), 4);
+    assert.ok(v('beamcast_ws_buffered_bytes')! >= 0);
     assert.equal(v('beamcast_connections_opened_total', { role: 'viewer' }), 3);
     assert.equal(v('beamcast_connections_opened_total', { role: 'broadcaster' }), 1);
     assert.equal(v('beamcast_connections_refused_total', { reason: 'BAD_KEY' }), 1);

@@ -63,6 +63,7 @@ describe('Prometheus', () => {
       { maxFps: '10' },
       { telemetry: metrics.telemetry, http: metrics.http, qualities: ['source', 'low'], taps: [lowTier] },
     );
+    metrics.watchSockets(server.ws);
     const prom = await startPrometheus(testPromConfig(server.httpPort)).catch(async (err: unknown) => {
       await server.stop();
       throw err;
@@ -98,7 +99,7 @@ describe('Prometheus', () => {
         'the beamcast target to be up',
       );
       const exprs = dashboardExpressions(JSON.parse(readRepoFile(DASHBOARD)));
-      assert.ok(exprs.length >= 14, `the dashboard has its expressions (${exprs.length})`);
+      assert.ok(exprs.length >= 15, `the dashboard has its expressions (${exprs.length})`);
       const finite = (r: PromSample[]) => r.filter((s) => Number.isFinite(Number(s.value[1])));
       const missing: string[] = [];
       for (const { panel, expr } of exprs) {
