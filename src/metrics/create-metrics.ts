@@ -19,10 +19,6 @@ export interface Metrics {
   watchSockets(ws: SocketStats): void;
 }
 
-/**
- * Everything Prometheus sees: domain counters and histograms, room gauges, and prom-client's
- * default process metrics (CPU, RSS, heap, handles, GC, event-loop lag percentiles).
- */
 export interface MetricsOptions {
   /** Quality tiers whose series exist from the start (others appear when first used). */
   qualities?: readonly string[];
@@ -30,6 +26,10 @@ export interface MetricsOptions {
   roomLabels?: number;
 }
 
+/**
+ * Everything Prometheus sees: domain counters and histograms, room gauges, and prom-client's
+ * default process metrics (CPU, RSS, heap, handles, GC, event-loop lag percentiles).
+ */
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
