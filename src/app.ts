@@ -28,7 +28,7 @@ export interface Beamcast {
   readonly ws: WsServer;
   /** Quality tiers, snapshots and MJPEG (QUALITY_TIERS, SOURCE_MAX_WIDTH). */
   readonly media: MediaPipeline;
-  /** Readiness off, sockets closed with 4000, HTTP closed. Idempotent. */
+  /** Readiness off (for DRAIN_SECONDS first), sockets closed with 4000, HTTP closed. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -128,6 +128,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
       limits,
       qualities,
       publicWsUrl: config.publicWsUrl,
+      trustProxy: config.trustProxy,
       wsPort: () => ws.port,
       isReady: () => ready && !draining,
       extend: async (app) => {
@@ -157,6 +158,12 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     close() {
       closing ??= (async () => {
         draining = true;
+        // Drain: /readyz says 503 and new WebSockets are refused while open ones keep streaming,
+        // so a load balancer stops routing here before the sockets close.
+        if (config.drainSeconds > 0) {
+          log.info({ seconds: config.drainSeconds }, 'draining');
+          await new Promise((resolve) => setTimeout(resolve, config.drainSeconds * 1000));
+        }
         clearInterval(sweeper);
         ws.close();
         await http.close();

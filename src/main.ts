@@ -2,6 +2,7 @@ import { startBeamcast } from './app.js';
 import { ConfigError, configHelp, loadConfig } from './config/load-config.js';
 import { streamKey } from './core/stream-key.js';
 import { createLogger } from './logging/create-logger.js';
+import { createMetrics } from './metrics/create-metrics.js';
 
 // Shutdown must finish within this, or the process exits anyway (orchestrators wait ~10 s).
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -24,11 +25,19 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
-  const app = await startBeamcast(config, log);
+  // Prometheus: the core reports domain events to the telemetry; GET /metrics serves them.
+  const metrics = createMetrics({
+    qualities: ['source', ...config.qualityTiers.map((t) => t.name)],
+    roomLabels: config.metricsRoomLabels,
+  });
+  const app = await startBeamcast(config, log, { telemetry: metrics.telemetry, http: metrics.http });
+  metrics.watchSockets(app.ws);
 
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const base = `http://${shown}:${app.httpPort}`;
-  log.info({ http: base, ws: `ws://${shown}:${app.wsPort}/ws/:room` }, 'beamcast is up');
+  const base = config.publicUrl.replace(/\/+$/, '') || `http://${shown}:${app.httpPort}`;
+  log.info({ http: base, ws: `ws://${shown}:${app.wsPort}/ws/:room`, httpPort: app.httpPort, wsPort: app.wsPort }, 'beamcast is up');
+  // The one stream key ever logged: the demo room's, once, so a first run is one click away.
+  // Deployments that must keep every key out of their logs set DEMO_ROOM= (empty).
   if (config.demoRoom) {
     const key = streamKey(app.secret.secret, config.demoRoom);
     log.info(
@@ -45,7 +54,7 @@ async function main(): Promise<void> {
     const deadline = setTimeout(() => {
       log.warn('shutdown deadline passed, exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    }, SHUTDOWN_DEADLINE_MS + config.drainSeconds * 1000);
     deadline.unref();
     app.close().then(
       () => {

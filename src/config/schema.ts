@@ -66,7 +66,7 @@ export const configSchema = {
     env: 'PUBLIC_WS_URL',
     default: '',
     parse: str,
-    doc: 'WebSocket base URL the pages use, e.g. wss://cam.example.org (behind a proxy); empty: same host, WS_PORT',
+    doc: 'WebSocket base URL the pages use, e.g. wss://cam.example.org; same-origin: the origin the page came from (a proxy forwards /ws/); empty: same host, WS_PORT',
   }),
   streamSecret: field({
     env: 'STREAM_SECRET',
@@ -141,6 +141,24 @@ export const configSchema = {
     default: 0,
     parse: int(0, 8192),
     doc: 'wider broadcaster frames are downscaled to this width (re-encoded at quality 85) before anyone sees them; 0: as sent',
+  }),
+  publicUrl: field({
+    env: 'PUBLIC_URL',
+    default: '',
+    parse: str,
+    doc: 'base URL people open, e.g. http://localhost behind the compose nginx; used for the links in the log; empty: http://HOST:PORT',
+  }),
+  drainSeconds: field({
+    env: 'DRAIN_SECONDS',
+    default: 0,
+    parse: int(0, 120),
+    doc: 'on SIGTERM, seconds /readyz answers 503 and new WebSockets are refused before open ones are closed',
+  }),
+  metricsRoomLabels: field({
+    env: 'METRICS_ROOM_LABELS',
+    default: 0,
+    parse: int(0, 100),
+    doc: 'per-room metrics (labelled by room name) for this many of the busiest rooms; 0: room names never become labels',
   }),
 } as const;
 

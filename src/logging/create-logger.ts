@@ -1,12 +1,18 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 
+function censorValue(value: unknown, path: string[]): unknown {
+  if (path[path.length - 1] === 'url' && typeof value === 'string') return value.split('?')[0];
+  return '[redacted]';
+}
+
 /** The process logger. Stream keys and secrets never reach a log line. */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'beamcast' },
-    redact: { paths: ['key', '*.key', 'secret', '*.secret', 'streamSecret'], censor: '[redacted]' },
+    // fastify logs `req.url` on server errors; a page URL can carry ?key=, so only the path is kept.
+    redact: { paths: ['key', '*.key', 'secret', '*.secret', 'streamSecret', 'req.url'], censor: censorValue },
     ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } } : {}),
   });
 }

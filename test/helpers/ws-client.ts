@@ -47,10 +47,15 @@ export class TestClient {
       const ws = new WebSocket(url, opts);
       const client = new TestClient(ws);
       ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => {
+      ws.once('unexpected-response', (req, res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })));
+        res.on('end', () => {
+          // With this listener, ws leaves the request to us; the refused upgrade's keep-alive
+          // socket would otherwise hold the test process for the server's idle timeout (~10 s).
+          req.socket?.destroy();
+          reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body }));
+        });
       });
       ws.once('error', reject);
     });

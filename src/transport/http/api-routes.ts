@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { isValidStreamKey } from '../../core/stream-key.js';
 import { ErrorCodes, PROTOCOL_VERSION, isValidRoomName, type ErrorCode, type Limits } from '../../protocol/index.js';
@@ -8,10 +8,31 @@ export interface ApiDeps {
   secret: string;
   limits: Limits;
   qualities: readonly string[];
-  /** Empty: pages connect to the same host on wsPort. */
+  /** Empty: pages connect to the same host on wsPort. `same-origin`: to the origin of the request. */
   publicWsUrl: string;
+  /** Take scheme and host from X-Forwarded-Proto / X-Forwarded-Host (only behind your own proxy). */
+  trustProxy?: boolean;
   wsPort: () => number;
   isReady: () => boolean;
+}
+
+const SAME_ORIGIN = 'same-origin';
+// A Host header is client input: only a plain host[:port] may go into the URL handed back.
+const HOST_RE = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/**
+ * ws(s)://<the host the page was loaded from>: behind a proxy that forwards /ws/ to the
+ * WebSocket port, pages connect to the one origin they came from. The answer depends on the
+ * request, so it is never cached.
+ */
+function sameOriginWsUrl(req: FastifyRequest, reply: FastifyReply, trustProxy: boolean): string | null {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim() || undefined;
+  const proto = (trustProxy && first(req.headers['x-forwarded-proto'])) || 'http';
+  const host = (trustProxy && first(req.headers['x-forwarded-host'])) || req.headers.host || '';
+  reply.header('cache-control', 'no-store');
+  reply.header('vary', 'host, x-forwarded-host, x-forwarded-proto');
+  if (!HOST_RE.test(host)) return null;
+  return `${proto === 'https' ? 'wss' : 'ws'}://${host}`;
 }
 
 export function sendError(code: ErrorCode) {
@@ -27,9 +48,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { status: 'ready' };
   });
 
-  app.get('/api/config', async () => ({
+  app.get('/api/config', async (req, reply) => ({
     protocol: PROTOCOL_VERSION,
-    wsUrl: deps.publicWsUrl || null,
+    wsUrl: deps.publicWsUrl === SAME_ORIGIN ? sameOriginWsUrl(req, reply, deps.trustProxy === true) : deps.publicWsUrl || null,
     wsPort: deps.wsPort(),
     qualities: deps.qualities,
     limits: deps.limits,
@@ -55,7 +76,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { room } = req.params;
     if (!isValidRoomName(room)) return reply.code(400).send(sendError('BAD_ROOM'));
     const key = typeof req.body?.key === 'string' ? req.body.key : undefined;
-    if (!isValidStreamKey(deps.secret, room, key)) return reply.code(401).send(sendError('BAD_KEY'));
+    if (!isValidStreamKey(deps.secret, room, key)) {
+      req.log.info({ room, code: 'BAD_KEY' }, 'key check refused');
+      return reply.code(401).send(sendError('BAD_KEY'));
+    }
     return { ok: true };
   });
 }

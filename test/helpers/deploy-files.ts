@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root, and files under it. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const repoFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+export const readRepoFile = (path: string): string => readFileSync(repoFile(path), 'utf8');
+
+/**
+ * Replaces each `from` exactly once (or every time with `all`), and fails loudly when a deploy
+ * file no longer contains what the test substitutes, instead of silently testing something else.
+ */
+export function substitute(text: string, pairs: readonly (readonly [string, string])[], what: string): string {
+  let out = text;
+  for (const [from, to] of pairs) {
+    const n = out.split(from).length - 1;
+    if (n < 1) throw new Error(`${what} no longer contains ${JSON.stringify(from)}: update the test's substitutions`);
+    out = out.split(from).join(to);
+  }
+  return out;
+}
+
+/** Every PromQL expression of a Grafana dashboard (panels, nested rows included). */
+export function dashboardExpressions(dashboard: unknown): { panel: string; expr: string }[] {
+  const out: { panel: string; expr: string }[] = [];
+  const walk = (node: unknown, panel: string) => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, panel));
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    const title = typeof o.title === 'string' && Array.isArray(o.targets) ? o.title : panel;
+    if (typeof o.expr === 'string') out.push({ panel: title, expr: o.expr });
+    for (const v of Object.values(o)) walk(v, title);
+  };
+  walk(dashboard, '');
+  return out;
+}
+
+/** deploy/nginx/beamcast.conf with the compose service addresses and port 80 replaced. */
+export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number): string {
+  const site = 'deploy/nginx/beamcast.conf';
+  return substitute(
+    readRepoFile(site),
+    [
+      ['server beamcast:8080;', `server 127.0.0.1:${httpPort};`],
+      ['server beamcast:8081;', `server 127.0.0.1:${wsPort};`],
+      ['listen 80;', `listen 127.0.0.1:${listenPort};`],
+    ],
+    site,
+  );
+}
