@@ -16,7 +16,9 @@ function ffmpegIntoPublish(
   opts: { realtime?: boolean; onLog?: (log: string) => void } = {},
 ): Promise<{ code: number | null; log: string }> {
   const input = [...(opts.realtime ? ['-re'] : []), '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10'];
-  const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...input, '-t', '2', '-f', format, '-'], {
+  // A live (-re) source runs longer, so it is still sending while the CLI backs off and retries.
+  const seconds = opts.realtime ? '6' : '2';
+  const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...input, '-t', seconds, '-f', format, '-'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli/publish.ts', ...cliArgs, '-'], { cwd: root, stdio: ['pipe', 'ignore', 'pipe'] });
@@ -86,7 +88,7 @@ describe('publish CLI', () => {
     try {
       const viewer = await TestClient.connect(second.wsUrl('late'));
       await viewer.nextText('history');
-      const f = await viewer.nextFrame(5000);
+      const f = await viewer.nextFrame(10_000);
       assert.equal((await jpegInfo(f.bytes.subarray(24))).width, 320);
       assert.equal((await done).code, 0);
       await viewer.close();
