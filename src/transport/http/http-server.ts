@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
 import { registerPageRoutes } from './page-routes.js';
@@ -25,7 +25,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     // Pages, snapshots and metrics are polled; one info line per request would drown real events.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     return503OnClosing: true,
   });
