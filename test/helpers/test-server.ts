@@ -50,3 +50,28 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
     },
   });
 }
+
+/**
+ * Stops a server and starts a fresh one on the same ports, as a process restart would: clients
+ * must find it where they left it. uWebSockets.js (this build) listens without SO_REUSEADDR, so the
+ * WebSocket port stays unbindable while the connections it closed sit in TIME_WAIT (up to 60 s on
+ * Linux): retry until it is free.
+ */
+export async function restartTestServer(
+  old: TestServer,
+  overrides: Partial<Record<keyof Config, string>> = {},
+  ext: Extensions = {},
+  onStopped: () => Promise<void> = async () => {},
+): Promise<TestServer> {
+  const ports = { port: String(old.httpPort), wsPort: String(old.wsPort) };
+  await old.stop();
+  await onStopped();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startTestServer({ ...overrides, ...ports }, ext);
+    } catch (err) {
+      if (attempt >= 150 || !/listen|EADDRINUSE/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

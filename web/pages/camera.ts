@@ -99,6 +99,7 @@ async function tick(): Promise<void> {
   if (preview.width !== w || preview.height !== h) {
     preview.width = w;
     preview.height = h;
+    stage.style.aspectRatio = `${w} / ${h}`;
   }
   const capturedAt = Date.now();
   ctx.drawImage(video, 0, 0, w, h);
@@ -174,7 +175,7 @@ function onState(s: SocketState): void {
       setBadge(badge, 'reconnecting', 'Reconnecting');
       notices.show('conn', 'warn', `Connection lost: reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s. Streaming resumes by itself.`);
       // A refused upgrade looks like any network failure (1006): ask the API whether the key is the reason.
-      if (!s.everOpened) {
+      if (!s.everOpened && (s.attempt <= 2 || s.attempt % 5 === 0)) {
         void verifyKey(room, keyInput.value.trim()).then((v) => {
           if (v === 'bad' && running) badKey(room);
         });

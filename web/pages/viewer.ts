@@ -32,10 +32,13 @@ const paints: PaintedFrame[] = [];
 let live = false;
 let offlineSince: number | null = null;
 let lastPaint: PaintedFrame | null = null;
+let lastSize: [number, number] = [0, 0];
 let auto: AutoQuality | null = null;
 let socket: RoomSocket;
 
-(window as unknown as { beamcast: object }).beamcast = { paints, renderer };
+// A handle for the console and for measurements: recent paints and the connection.
+const debug: { paints: PaintedFrame[]; renderer: FrameRenderer; socket?: RoomSocket } = { paints, renderer };
+(window as unknown as { beamcast: typeof debug }).beamcast = debug;
 
 function showMessage(title: string, detail = ''): void {
   message.replaceChildren(el('strong', '', title));
@@ -158,6 +161,10 @@ renderer.onPaint = (f) => {
   if (paints.length > 600) paints.shift();
   canvas.dataset.frames = String(renderer.painted);
   canvas.dataset.seq = String(f.seq);
+  if (first || f.width !== lastSize[0] || f.height !== lastSize[1]) {
+    lastSize = [f.width, f.height];
+    stage.style.aspectRatio = `${f.width} / ${f.height}`;
+  }
   if (first) refreshStage();
 };
 
@@ -225,6 +232,7 @@ async function main(): Promise<void> {
     onChat: (r) => chat.apply(r),
     onFrame: (data) => renderer.push(data),
   });
+  debug.socket = socket;
   chat.attach(socket);
   chat.onNameChange = (name) => {
     socket.update({ name });
