@@ -81,6 +81,23 @@ describe('pages in a real browser', () => {
     await home.page.close();
   });
 
+  it('every page fits a 360 px phone and labels every control', async () => {
+    for (const path of ['/', '/camera?room=phone', '/viewer/phone']) {
+      const w = await open(path, { width: 360, height: 740 });
+      await w.page.waitForFunction(() => document.body.dataset.state !== undefined || document.body.classList.contains('page-home'));
+      const layout = await w.page.evaluate(() => ({
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        unlabeled: [...document.querySelectorAll('input, select, textarea')]
+          .filter((e) => !(e as HTMLElement).hidden && (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label'))
+          .map((e) => e.id),
+      }));
+      assert.equal(layout.overflow, 0, `${path} scrolls sideways at 360 px`);
+      assert.deepEqual(layout.unlabeled, [], `${path} has controls without a label`);
+      assert.deepEqual(w.problems, []);
+      await w.page.close();
+    }
+  });
+
   it('camera page explains a wrong stream key in words', async () => {
     // The refused verify-key call is the one expected console line (Chrome logs every 401).
     const cam = await open('/camera?room=wrongkey&key=00000000000000000000000000000000&autostart=1', { allow: /verify-key/ });
