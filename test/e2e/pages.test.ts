@@ -160,6 +160,11 @@ describe('pages in a real browser', () => {
         assert.equal(await p.$('#chat-log b'), null, 'chat text is never HTML');
       }
       assert.equal(await v1.page.$eval('#chat-input', (e) => (e as HTMLInputElement).value), '', 'input cleared after sending');
+      // Errors show inline, next to the input.
+      await v2.page.focus('#chat-input');
+      await v2.page.keyboard.press('Enter');
+      await v2.page.waitForSelector('#chat-error:not([hidden])', { timeout: 2000 });
+      assert.match(await v2.page.$eval('#chat-error', (e) => e.textContent ?? ''), /Type a message/);
     });
 
     it('restarting the server makes both sides reconnect by themselves', async () => {

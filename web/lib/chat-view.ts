@@ -54,6 +54,11 @@ export class ChatView {
     this.socket = socket;
   }
 
+  /** Shows the name the server gave this connection when the user chose none. */
+  setDefaultName(name: string): void {
+    this.e.name.placeholder = name;
+  }
+
   setLimits(maxChatLength: number, maxNameLength: number): void {
     this.e.input.maxLength = maxChatLength;
     this.e.name.maxLength = maxNameLength;

@@ -167,6 +167,7 @@ function onState(s: SocketState): void {
       notices.clear('key');
       viewers = s.welcome.viewers;
       chat.setLimits(s.welcome.limits.maxChatLength, s.welcome.limits.maxNameLength);
+      chat.setDefaultName(s.welcome.you.name);
       limitFps(s.welcome.limits.maxFps);
       stageMessage.hidden = true;
       void wakeLock.acquire();
@@ -255,10 +256,7 @@ async function start(): Promise<void> {
     showStage('Camera off', 'See the message below.');
     return notices.show('camera', 'error', (err as Error).message);
   }
-  camera.onEnded(() => {
-    notices.show('camera', 'error', 'The camera stopped (unplugged or permission withdrawn). Press Start to try again.');
-    stop();
-  });
+  watchCamera();
   await refreshCameras();
   running = true;
   seq = 0;
@@ -308,6 +306,14 @@ stopBtn.addEventListener('click', () => {
   startBtn.focus();
 });
 
+function watchCamera(): void {
+  camera.onEnded(() => {
+    if (!running) return;
+    notices.show('camera', 'error', 'The camera stopped (unplugged or permission withdrawn). Press Start to try again.');
+    stop();
+  });
+}
+
 async function reopenCamera(): Promise<void> {
   store.set('camera', cameraSel.value);
   store.set('resolution', resolutionSel.value);
@@ -315,6 +321,7 @@ async function reopenCamera(): Promise<void> {
   const s = settings();
   try {
     await camera.open(cameraSel.value, s.width, s.height);
+    watchCamera();
     notices.clear('camera');
   } catch (err) {
     notices.show('camera', 'error', (err as Error).message);
