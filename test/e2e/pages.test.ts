@@ -211,4 +211,29 @@ describe('pages in a real browser', () => {
     for (const w of [cam, viewer, home]) assert.deepEqual(w.problems, []);
     await Promise.all([cam, viewer, home].map((w) => w.page.close()));
   });
+
+  it('the viewer offers a quality menu only when the server has several tiers', async () => {
+    const plain = await open('/viewer/tiers');
+    await waitState(plain.page, 'offline');
+    assert.equal(await plain.page.$eval('#quality', (e) => (e as HTMLElement).hidden), true, 'one tier: no menu');
+    await plain.page.close();
+
+    const tiered = await startTestServer({}, { qualities: ['source', 'low'] });
+    try {
+      const w = await openPage(browser);
+      opened.push(w);
+      await w.page.goto(tiered.httpUrl('/viewer/tiers'));
+      await w.page.waitForSelector('#quality:not([hidden])', { timeout: 5000 });
+      assert.deepEqual(await w.page.$$eval('#quality option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['auto', 'source', 'low']);
+      await w.page.select('#quality', 'low');
+      const room = () => tiered.rooms.get('tiers');
+      await w.page.waitForFunction(() => localStorage.getItem('beamcast.quality') === 'low');
+      for (let i = 0; i < 50 && room()?.channels.get('low')?.size !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(room()?.channels.get('low')?.size, 1, 'the server moved the viewer to the chosen tier');
+      assert.deepEqual(w.problems, []);
+      await w.page.close();
+    } finally {
+      await tiered.stop();
+    }
+  });
 });
