@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
-import { restartTestServer, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { restartTestServer, startRestartableTestServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 // Until the snapshot route exists on a server, the home page asks once and falls back to a placeholder.
 const SNAPSHOT_404 = /snapshot\.jpg/;
@@ -52,7 +52,7 @@ describe('pages in a real browser', () => {
   };
 
   before(async () => {
-    server = await startTestServer();
+    server = await startRestartableTestServer();
     browser = await launchBrowser();
   });
   after(async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -51,11 +52,30 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
   });
 }
 
+/** A port that was free a moment ago (the OS picks it), for servers that must come back on the same port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A test server on explicit free ports rather than port 0: uWebSockets.js sets SO_REUSEADDR only
+ * when it is given a port, and without it the WebSocket port cannot be bound again while the
+ * connections it closed sit in TIME_WAIT (up to 60 s). Use it when a test restarts the server.
+ */
+export async function startRestartableTestServer(overrides: Partial<Record<keyof Config, string>> = {}, ext: Extensions = {}): Promise<TestServer> {
+  return startTestServer({ ...overrides, port: String(await freePort()), wsPort: String(await freePort()) }, ext);
+}
+
 /**
  * Stops a server and starts a fresh one on the same ports, as a process restart would: clients
- * must find it where they left it. uWebSockets.js (this build) listens without SO_REUSEADDR, so the
- * WebSocket port stays unbindable while the connections it closed sit in TIME_WAIT (up to 60 s on
- * Linux): retry until it is free.
+ * must find it where they left it. Start the first one with `startRestartableTestServer`.
  */
 export async function restartTestServer(
   old: TestServer,
@@ -66,12 +86,5 @@ export async function restartTestServer(
   const ports = { port: String(old.httpPort), wsPort: String(old.wsPort) };
   await old.stop();
   await onStopped();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await startTestServer({ ...overrides, ...ports }, ext);
-    } catch (err) {
-      if (attempt >= 150 || !/listen|EADDRINUSE/.test(String(err))) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  return startTestServer({ ...overrides, ...ports }, ext);
 }
