@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
+import { TestClient } from '../helpers/ws-client.js';
 import { restartTestServer, startRestartableTestServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 // Until the snapshot route exists on a server, the home page asks once and falls back to a placeholder.
@@ -165,6 +166,30 @@ describe('pages in a real browser', () => {
       await v2.page.keyboard.press('Enter');
       await v2.page.waitForSelector('#chat-error:not([hidden])', { timeout: 2000 });
       assert.match(await v2.page.$eval('#chat-error', (e) => e.textContent ?? ''), /Type a message/);
+    });
+
+    it('a viewer that lost its connection recovers the chat it missed', async () => {
+      const sockets: string[] = [];
+      const cdp = await v1.page.createCDPSession();
+      await cdp.send('Network.enable');
+      cdp.on('Network.webSocketCreated', (e) => sockets.push(e.url));
+      // Keep the viewer away while a message is posted: drop its socket and block new ones.
+      await v1.page.setOfflineMode(true);
+      await v1.page.evaluate(() => (window as unknown as { beamcast: { socket: { ws: WebSocket } } }).beamcast.socket.ws.close(4000, 'test'));
+      await waitState(v1.page, 'reconnecting');
+      const poster = await TestClient.connect(server.wsUrl(room, { name: 'late-poster' }));
+      await poster.nextText('history');
+      poster.send({ type: 'chat', text: 'posted while you were away' });
+      await poster.nextText('chat');
+      await poster.close();
+      await v1.page.setOfflineMode(false);
+      await waitState(v1.page, 'live', 15_000);
+      await v1.page.waitForFunction(() => [...document.querySelectorAll('#chat-log .chat-text')].some((e) => e.textContent === 'posted while you were away'), { timeout: 5000 });
+      assert.deepEqual(await chatTexts(v1.page), ['hello from viewer one', '<b>bold?</b> & more', 'posted while you were away'], 'each message once, in order');
+      assert.ok(sockets.length > 0 && sockets.every((u) => new URL(u).searchParams.get('since') === '2'), `reconnects ask for the chat after id 2: ${sockets.join(' ')}`);
+      await cdp.detach();
+      // While offline the browser logged its refused attempts: expected.
+      v1.problems.length = 0;
     });
 
     it('restarting the server makes both sides reconnect by themselves', async () => {
