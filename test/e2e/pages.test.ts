@@ -261,4 +261,23 @@ describe('pages in a real browser', () => {
       await tiered.stop();
     }
   });
+
+  it('a broadcaster in a hidden tab warns and keeps sending', async () => {
+    const viewer = await open('/viewer/hidden');
+    // Opened last, the camera's window is the one a new tab goes to.
+    const cam = await open(`/camera?room=hidden&key=${server.key('hidden')}&autostart=1`);
+    await waitState(cam.page, 'live');
+    await waitFrames(viewer.page, 1);
+    const cover = await cam.page.browserContext().newPage();
+    await cover.bringToFront();
+    await cam.page.waitForFunction(() => document.visibilityState === 'hidden', { timeout: 5000 });
+    await cam.page.waitForFunction(() => /background/.test(document.getElementById('messages')!.textContent ?? ''), { timeout: 5000 });
+    const before = await frames(viewer.page);
+    await waitFrames(viewer.page, before + 5);
+    await cover.close();
+    await cam.page.bringToFront();
+    await cam.page.waitForFunction(() => !/background/.test(document.getElementById('messages')!.textContent ?? ''), { timeout: 5000 });
+    for (const w of [cam, viewer]) assert.deepEqual(w.problems, []);
+    await Promise.all([cam.page.close(), viewer.page.close()]);
+  });
 });

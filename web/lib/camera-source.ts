@@ -82,3 +82,21 @@ export function cameraErrorText(err: unknown): string {
       return `The camera could not be opened${err instanceof Error && err.message ? `: ${err.message}` : '.'}`;
   }
 }
+
+/**
+ * Fills a camera picker, keeping `current` selected when it is still there. Before camera
+ * permission, browsers list cameras without ids or labels: then the picker is left as it is.
+ */
+export async function fillCameraSelect(select: HTMLSelectElement, current: string): Promise<void> {
+  const cams = (await listCameras()).filter((c) => c.deviceId);
+  if (cams.length === 0) return;
+  select.replaceChildren(
+    ...cams.map((c, i) => {
+      const o = document.createElement('option');
+      o.value = c.deviceId;
+      o.textContent = c.label || `Camera ${i + 1}`;
+      return o;
+    }),
+  );
+  if (cams.some((c) => c.deviceId === current)) select.value = current;
+}

@@ -1,17 +1,17 @@
-import { CloseCodes, FRAME_HEADER_BYTES, isValidRoomName, writeFrameHeader, type ServerMessage } from '../../src/protocol/index.js';
-import { CameraSource, cameraSupport, listCameras } from '../lib/camera-source.js';
+import { CloseCodes, isValidRoomName, type ServerMessage } from '../../src/protocol/index.js';
+import { broadcastErrorText } from '../lib/broadcast-errors.js';
+import { CameraSource, cameraSupport, fillCameraSelect } from '../lib/camera-source.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
 import { byId, el, store } from '../lib/dom.js';
 import { fetchPageConfig, type PageConfig } from '../lib/page-config.js';
 import { Notices } from '../lib/notices.js';
-import { RateMeter } from '../lib/rate-meter.js';
+import { FrameCapture } from '../lib/frame-capture.js';
 import { RoomSocket, type SocketState } from '../lib/room-socket.js';
 import { setBadge } from '../lib/status-badge.js';
 import { TickTimer } from '../lib/tick-timer.js';
 import { ScreenWakeLock } from '../lib/wake-lock.js';
-
-// Unsent bytes above this at a tick mean the network has not caught up: sending more would only queue.
-const MAX_BUFFERED_BYTES = 8 * 1024;
+import { ShareLink } from '../lib/share-link.js';
+import { verifyKey } from '../lib/verify-key.js';
 
 const form = byId<HTMLFormElement>('cam-form');
 const roomInput = byId<HTMLInputElement>('room');
@@ -31,15 +31,14 @@ const notices = new Notices(byId('messages'));
 const chat = chatViewFromPage(byId);
 const camera = new CameraSource(byId<HTMLVideoElement>('camera-video'));
 const wakeLock = new ScreenWakeLock();
-const sent = new RateMeter(2000);
-const ctx = preview.getContext('2d', { alpha: false })!;
+const capture = new FrameCapture(byId<HTMLVideoElement>('camera-video'), preview);
+capture.onResize = (w, h) => (stage.style.aspectRatio = `${w} / ${h}`);
+capture.onTooLarge = (limit) =>
+  notices.show('size', 'warn', `Frames are larger than the server accepts (${Math.round(limit / 1024)} KB): lower the resolution or the JPEG quality.`);
 
 let config: PageConfig | null = null;
 let socket: RoomSocket | null = null;
 let running = false;
-let encoding = false;
-let seq = 0;
-let skipped = 0;
 let viewers: number | null = null;
 
 const params = new URLSearchParams(location.search);
@@ -57,28 +56,14 @@ function settings() {
   return { width: w, height: h, fps: Number(fpsSel.value), quality: Number(qualityInput.value) / 100 };
 }
 
-function updateLink(): void {
-  const room = roomInput.value.trim();
-  const url = isValidRoomName(room) ? `${location.origin}/viewer/${room}` : '';
-  linkInput.value = url;
-  linkInput.placeholder = 'Enter a room name to get the viewer link';
-  byId<HTMLAnchorElement>('open-link').href = url || '#';
-  byId('open-link').toggleAttribute('aria-disabled', !url);
-}
+const share = new ShareLink({
+  input: linkInput,
+  copy: byId<HTMLButtonElement>('copy-link'),
+  open: byId<HTMLAnchorElement>('open-link'),
+});
+const updateLink = () => share.setRoom(roomInput.value.trim());
 roomInput.addEventListener('input', updateLink);
 updateLink();
-
-byId('copy-link').addEventListener('click', async () => {
-  if (!linkInput.value) return;
-  try {
-    await navigator.clipboard.writeText(linkInput.value);
-  } catch {
-    linkInput.select();
-    document.execCommand('copy');
-  }
-  byId('copy-link').textContent = 'Copied';
-  setTimeout(() => (byId('copy-link').textContent = 'Copy link'), 1500);
-});
 
 function showStage(title: string, detail: string): void {
   stageMessage.replaceChildren(el('strong', '', title), el('span', '', detail));
@@ -86,68 +71,22 @@ function showStage(title: string, detail: string): void {
 }
 
 async function tick(): Promise<void> {
-  if (!running || !camera.active) return;
-  const video = byId<HTMLVideoElement>('camera-video');
-  const open = socket?.isOpen ?? false;
-  // Never let frames pile up: one encode at a time, and nothing new while the socket is backed up.
-  if (encoding || (open && socket!.bufferedAmount > MAX_BUFFERED_BYTES)) {
-    if (open) skipped++;
-    return;
-  }
-  const w = video.videoWidth;
-  const h = video.videoHeight;
-  if (preview.width !== w || preview.height !== h) {
-    preview.width = w;
-    preview.height = h;
-    stage.style.aspectRatio = `${w} / ${h}`;
-  }
-  const capturedAt = Date.now();
-  ctx.drawImage(video, 0, 0, w, h);
-  if (!open) return;
-  encoding = true;
-  try {
-    const blob = await new Promise<Blob | null>((resolve) => preview.toBlob(resolve, 'image/jpeg', settings().quality));
-    if (!blob || !socket?.isOpen) return;
-    const frame = new Uint8Array(FRAME_HEADER_BYTES + blob.size);
-    frame.set(new Uint8Array(await blob.arrayBuffer()), FRAME_HEADER_BYTES);
-    const limit = socket.current?.limits.maxFrameBytes ?? Infinity;
-    if (frame.length > limit) {
-      skipped++;
-      notices.show('size', 'warn', `Frames are larger than the server accepts (${Math.round(limit / 1024)} KB): lower the resolution or the JPEG quality.`);
-      return;
-    }
-    writeFrameHeader(frame, ++seq, capturedAt);
-    if (socket.sendBinary(frame)) sent.add(frame.length);
-  } finally {
-    encoding = false;
-  }
+  if (running && camera.active) await capture.tick(socket);
 }
 
 function renderStats(): void {
   const on = running && (socket?.isOpen ?? false);
+  const sent = capture.sent;
   byId('st-fps').textContent = on ? `${sent.perSecond().toFixed(1)} fps` : '–';
   byId('st-kb').textContent = on ? `${(sent.averageBytes() / 1024).toFixed(1)} KB` : '–';
   byId('st-kbps').textContent = on ? `${Math.round((sent.bytesPerSecond() * 8) / 1000)} kbit/s` : '–';
   byId('st-viewers').textContent = viewers === null ? '–' : String(viewers);
-  byId('st-skipped').textContent = running ? String(skipped) : '–';
+  byId('st-skipped').textContent = running ? String(capture.skipped) : '–';
   byId('st-res').textContent = camera.active ? `${preview.width}×${preview.height}` : '–';
   byId('viewers').textContent = viewers === null ? '' : `${viewers} watching`;
-  preview.dataset.sent = String(seq);
+  preview.dataset.sent = String(capture.seq);
 }
 setInterval(renderStats, 1000);
-
-async function verifyKey(room: string, key: string): Promise<'ok' | 'bad' | 'unknown'> {
-  try {
-    const res = await fetch(`/api/rooms/${encodeURIComponent(room)}/verify-key`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key }),
-    });
-    return res.ok ? 'ok' : res.status === 401 ? 'bad' : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function badKey(room: string): void {
   stop();
@@ -196,13 +135,7 @@ function onState(s: SocketState): void {
 function onMessage(msg: ServerMessage): void {
   if (msg.type === 'presence') viewers = msg.viewers;
   else if (msg.type === 'error' && !chat.showError(msg)) {
-    const limits = socket?.current?.limits;
-    const words: Partial<Record<string, string>> = {
-      FRAME_RATE_LIMITED: `The server accepts at most ${limits?.maxFps ?? '?'} frames per second; extra frames were dropped. Choose a lower frame rate.`,
-      FRAME_TOO_LARGE: 'A frame was larger than the server accepts: lower the resolution or the JPEG quality.',
-      FRAME_NOT_JPEG: 'The browser produced a frame the server did not accept as JPEG.',
-    };
-    notices.show(`server-${msg.code}`, 'warn', words[msg.code] ?? msg.message);
+    notices.show(`server-${msg.code}`, 'warn', broadcastErrorText(msg, socket?.current?.limits));
     setTimeout(() => notices.clear(`server-${msg.code}`), 8000);
   }
 }
@@ -259,8 +192,8 @@ async function start(): Promise<void> {
   watchCamera();
   await refreshCameras();
   running = true;
-  seq = 0;
-  skipped = 0;
+  capture.reset();
+  capture.quality = s.quality;
   startBtn.hidden = true;
   startBtn.disabled = false;
   stopBtn.hidden = false;
@@ -336,16 +269,11 @@ fpsSel.addEventListener('change', () => {
 qualityInput.addEventListener('input', () => {
   byId('jpeg-quality-value').textContent = qualityInput.value;
   store.set('jpegQuality', qualityInput.value);
+  capture.quality = settings().quality;
 });
 
 async function refreshCameras(): Promise<void> {
-  const cams = await listCameras();
-  const current = camera.deviceId || cameraSel.value || store.get('camera') || '';
-  cameraSel.replaceChildren(
-    ...(cams.length === 0 ? [el('option', '', 'Default camera')] : cams.map((c, i) => el('option', '', c.label || `Camera ${i + 1}`))),
-  );
-  cams.forEach((c, i) => ((cameraSel.options[i] as HTMLOptionElement).value = c.deviceId));
-  if (cams.some((c) => c.deviceId === current)) cameraSel.value = current;
+  await fillCameraSelect(cameraSel, camera.deviceId || cameraSel.value || store.get('camera') || '');
 }
 navigator.mediaDevices?.addEventListener?.('devicechange', () => void refreshCameras());
 
