@@ -94,12 +94,12 @@ describe('ClockOffset', () => {
 
 describe('AutoQuality', () => {
   it('steps down when many frames are skipped and back up after a calm spell', () => {
-    const q = new AutoQuality(['source', 'medium', 'low'], 0, 1000, 0.2, 3000);
+    const q = new AutoQuality({ qualities: ['source', 'medium', 'low'], windowMs: 1000, upAfterMs: 3000 }, 'source');
     let t = 0;
     let switched: string | null = null;
     for (let seq = 0; seq < 100 && !switched; seq += 2) switched = q.onFrame(seq, (t += 100));
     assert.equal(switched, 'medium');
-    q.setTier('medium');
+    assert.equal(q.quality, 'medium');
     switched = null;
     for (let seq = 1000; seq < 1100 && !switched; seq++) switched = q.onFrame(seq, (t += 100));
     assert.equal(switched, 'source');

@@ -1,59 +1,85 @@
 /**
- * Picks a quality tier from how many frames the server skipped for this viewer (gaps in `seq`):
- * steps down to a lighter tier when many are skipped, and back up after a calm spell.
- * Tiers are ordered best first, as the server lists them.
+ * The viewer's "auto" quality: picks a tier from how many frames were skipped for this viewer
+ * (gaps in `seq`), stepping down to a lighter tier when many are, and back up after a calm spell.
+ * Tiers are ordered best first, as `welcome.qualities` lists them.
  */
+export interface AutoQualityOptions {
+  qualities: readonly string[];
+  /** Length of one judgement window. */
+  windowMs?: number;
+  /** Share of skipped frames in a window that steps down. */
+  downAbove?: number;
+  /** Share of skipped frames under which a window counts as calm. */
+  upBelow?: number;
+  /** Calm time needed before stepping up. */
+  upAfterMs?: number;
+}
+
 export class AutoQuality {
-  private windowStart = 0;
+  private index: number;
+  private windowStart = -1;
   private received = 0;
   private skipped = 0;
-  private calmSince = 0;
-  private lastSeq: number | null = null;
+  private lastSeq = -1;
+  private calmSince = -1;
 
   constructor(
-    private readonly tiers: readonly string[],
-    private index = 0,
-    private readonly windowMs = 4000,
-    private readonly stepDownRatio = 0.2,
-    private readonly stepUpAfterMs = 15_000,
-  ) {}
-
-  get tier(): string {
-    return this.tiers[this.index]!;
+    private readonly opts: AutoQualityOptions,
+    current: string,
+  ) {
+    this.index = Math.max(0, opts.qualities.indexOf(current));
   }
 
-  /** A tier change resets seq tracking: tiers number frames alike, but a switch may skip some. */
-  setTier(tier: string): void {
-    const i = this.tiers.indexOf(tier);
-    if (i >= 0) this.index = i;
-    this.lastSeq = null;
+  get quality(): string {
+    return this.opts.qualities[this.index]!;
   }
 
-  /** Feeds one received frame; returns a tier to switch to, or null. */
-  onFrame(seq: number, now = performance.now()): string | null {
-    if (this.windowStart === 0) this.windowStart = this.calmSince = now;
-    if (this.lastSeq !== null && seq > this.lastSeq) this.skipped += seq - this.lastSeq - 1;
+  /** Records one received frame; returns a tier to switch to, or null to stay. */
+  onFrame(seq: number, now: number): string | null {
+    const { windowMs = 2000, downAbove = 0.2, upBelow = 0.03, upAfterMs = 10_000 } = this.opts;
+    if (this.windowStart < 0) this.windowStart = now;
+    // A broadcaster that reconnects starts again from 1: only forward jumps are skips.
+    if (this.lastSeq >= 0 && seq > this.lastSeq + 1) this.skipped += seq - this.lastSeq - 1;
     this.lastSeq = seq;
     this.received++;
-    if (now - this.windowStart < this.windowMs) return null;
-    const ratio = this.skipped / Math.max(1, this.received + this.skipped);
+    if (now - this.windowStart < windowMs) return null;
+    const share = this.skipped / Math.max(1, this.received + this.skipped);
+    const windowStart = this.windowStart;
     this.windowStart = now;
     this.received = this.skipped = 0;
-    if (ratio > this.stepDownRatio) {
-      this.calmSince = now;
-      if (this.index < this.tiers.length - 1) return this.step(+1);
-    } else if (ratio > 0.02) {
-      this.calmSince = now;
-    } else if (now - this.calmSince >= this.stepUpAfterMs && this.index > 0) {
-      this.calmSince = now;
+    if (share > downAbove) {
+      this.calmSince = -1;
+      return this.index < this.opts.qualities.length - 1 ? this.step(+1) : null;
+    }
+    if (share >= upBelow) {
+      this.calmSince = -1;
+      return null;
+    }
+    if (this.calmSince < 0) this.calmSince = windowStart;
+    if (this.index > 0 && now - this.calmSince >= upAfterMs) {
+      this.calmSince = -1;
       return this.step(-1);
     }
     return null;
   }
 
+  /** Follows a tier change (ours or the user's) and forgets the seq history. */
+  setQuality(quality: string): void {
+    const i = this.opts.qualities.indexOf(quality);
+    if (i >= 0) this.index = i;
+    this.reset();
+  }
+
+  /** Forget the seq history (after a tier switch or a reconnect): jumps then mean nothing. */
+  reset(): void {
+    this.lastSeq = -1;
+    this.windowStart = -1;
+    this.received = this.skipped = 0;
+  }
+
   private step(d: number): string {
     this.index += d;
-    this.lastSeq = null;
-    return this.tier;
+    this.reset();
+    return this.quality;
   }
 }

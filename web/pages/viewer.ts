@@ -106,7 +106,7 @@ function setupQualities(w: WelcomeMessage): void {
   for (const o of Array.from(qualitySel.options).slice(1)) o.value = o.textContent ?? '';
   qualitySel.value = wanted === 'auto' || w.qualities.includes(wanted) ? wanted : 'auto';
   qualitySel.hidden = false;
-  auto = qualitySel.value === 'auto' ? new AutoQuality(w.qualities, Math.max(0, w.qualities.indexOf(w.quality))) : null;
+  auto = qualitySel.value === 'auto' ? new AutoQuality({ qualities: w.qualities }, w.quality) : null;
   if (qualitySel.value !== 'auto' && qualitySel.value !== w.quality) socket.send({ type: 'quality', quality: qualitySel.value });
 }
 
@@ -115,7 +115,7 @@ qualitySel.addEventListener('change', () => {
   if (!w) return;
   store.set('quality', qualitySel.value);
   if (qualitySel.value === 'auto') {
-    auto = new AutoQuality(w.qualities, Math.max(0, w.qualities.indexOf(w.quality)));
+    auto = new AutoQuality({ qualities: w.qualities }, w.quality);
   } else {
     auto = null;
     socket.send({ type: 'quality', quality: qualitySel.value });
@@ -133,7 +133,7 @@ function onMessage(msg: ServerMessage): void {
       break;
     case 'quality':
       socket.update({ quality: msg.quality });
-      auto?.setTier(msg.quality);
+      auto?.setQuality(msg.quality);
       break;
     case 'error':
       if (!chat.showError(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
@@ -146,7 +146,7 @@ function onMessage(msg: ServerMessage): void {
 renderer.onReceive = (h, bytes) => {
   byteMeter.add(bytes);
   if (auto) {
-    const next = auto.onFrame(h.seq);
+    const next = auto.onFrame(h.seq, performance.now());
     if (next) socket.send({ type: 'quality', quality: next });
   }
 };
