@@ -11,7 +11,6 @@ export async function launchBrowser(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
       '--disable-background-networking',
       '--disable-component-update',
-      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }

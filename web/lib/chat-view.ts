@@ -1,4 +1,4 @@
-import { ErrorCodes, type ChatMessage, type ErrorMessage } from '../../src/protocol/index.js';
+import { ErrorCodes, type ChatMessage, type ErrorMessage, type Sender } from '../../src/protocol/index.js';
 import type { ChatSyncResult } from './chat-sync.js';
 import { el, store } from './dom.js';
 import { clockTime } from './format.js';
@@ -25,6 +25,7 @@ export class ChatView {
   private readonly rows = new Map<number, HTMLElement>();
   private socket: RoomSocket | null = null;
   private refs = 0;
+  private youId = '';
   private errorTimer: ReturnType<typeof setTimeout> | null = null;
   onNameChange: (name: string) => void = () => {};
 
@@ -54,9 +55,10 @@ export class ChatView {
     this.socket = socket;
   }
 
-  /** Shows the name the server gave this connection when the user chose none. */
-  setDefaultName(name: string): void {
-    this.e.name.placeholder = name;
+  /** Who this connection is: its server-given name shows when the user chose none, its messages stand out. */
+  setYou(you: Sender): void {
+    this.e.name.placeholder = you.name;
+    this.youId = you.id;
   }
 
   setLimits(maxChatLength: number, maxNameLength: number): void {
@@ -107,7 +109,7 @@ export class ChatView {
   private add(m: ChatMessage): void {
     if (this.rows.has(m.id)) return;
     this.e.log.querySelector('.chat-empty')?.remove();
-    const row = el('li', `chat-msg${m.from.role === 'broadcaster' ? ' from-broadcaster' : ''}`);
+    const row = el('li', `chat-msg${m.from.role === 'broadcaster' ? ' from-broadcaster' : ''}${m.from.id === this.youId ? ' mine' : ''}`);
     row.dataset.id = String(m.id);
     const time = el('time', 'chat-time', clockTime(m.at));
     time.dateTime = new Date(m.at).toISOString();

@@ -73,7 +73,7 @@ export class RoomList {
     badge.textContent = r.live ? 'Live' : 'Offline';
     (li.querySelector('.count') as HTMLElement).textContent = plural(r.viewers, 'viewer');
     const since = li.querySelector('.since') as HTMLElement;
-    const size = r.width && r.height ? ` · ${r.width}×${r.height}` : '';
+    const size = (r.width && r.height ? ` · ${r.width}×${r.height}` : '') + (r.live && r.fps > 0 ? ` · ${Math.round(r.fps)} fps` : '');
     since.textContent =
       r.live && r.liveSince
         ? `Live for ${duration(now - r.liveSince)}${size}`

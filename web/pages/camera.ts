@@ -106,7 +106,7 @@ function onState(s: SocketState): void {
       notices.clear('key');
       viewers = s.welcome.viewers;
       chat.setLimits(s.welcome.limits.maxChatLength, s.welcome.limits.maxNameLength);
-      chat.setDefaultName(s.welcome.you.name);
+      chat.setYou(s.welcome.you);
       limitFps(s.welcome.limits.maxFps);
       stageMessage.hidden = true;
       void wakeLock.acquire();

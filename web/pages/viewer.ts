@@ -89,7 +89,7 @@ function onWelcome(w: WelcomeMessage): void {
   setLive(w.live, w.live ? w.liveSince : (w.lastFrameAt ?? null));
   setViewers(w.viewers);
   chat.setLimits(w.limits.maxChatLength, w.limits.maxNameLength);
-  chat.setDefaultName(w.you.name);
+  chat.setYou(w.you);
   setupQualities(w);
 }
 
