@@ -44,7 +44,15 @@ export class RoomSocket {
   private stopped = true;
   private welcome: WelcomeMessage | null = null;
 
-  constructor(private readonly opts: RoomSocketOptions) {}
+  constructor(private readonly opts: RoomSocketOptions) {
+    // Back online after a network change: try now instead of waiting out the backoff.
+    addEventListener('online', () => {
+      if (this.stopped || !this.retryTimer) return;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.connect();
+    });
+  }
 
   get isOpen(): boolean {
     return this.ws?.readyState === WebSocket.OPEN && this.welcome !== null;
