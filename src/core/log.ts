@@ -6,6 +6,7 @@ export interface Log {
   debug(obj: object, msg?: string): void;
   trace(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Log;
+  isLevelEnabled?(level: string): boolean;
 }
 
 const noop = (): void => {};

@@ -56,6 +56,8 @@ export class Session implements Member {
   private strikeWindowStart = 0;
   private joined = false;
   private closeReason: CloseReason | null = null;
+  // Checked once: building a log record per frame would cost an allocation even when discarded.
+  private readonly traceFrames: boolean;
 
   constructor(
     readonly peer: Peer,
@@ -69,6 +71,7 @@ export class Session implements Member {
     const name = init.name || (init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`);
     this.sender = { id, name, color: senderColor(id), role: init.role };
     this.log = init.log.child({ conn: id, room: this.room.name, role: init.role });
+    this.traceFrames = this.log.isLevelEnabled?.('trace') ?? false;
     const { limits } = opts;
     this.chatBucket = new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
     // A quarter second of burst absorbs capture jitter without letting the average exceed maxFps.
@@ -149,7 +152,7 @@ export class Session implements Member {
       return;
     }
     this.room.acceptFrame(bytes, check.headerLen, now);
-    this.log.trace({ bytes: bytes.length }, 'frame accepted');
+    if (this.traceFrames) this.log.trace({ bytes: bytes.length }, 'frame accepted');
   }
 
   private rejectFrame(code: ErrorCode): void {

@@ -26,6 +26,8 @@ export interface WsServerOptions {
 export interface WsServer {
   readonly port: number;
   readonly connections: number;
+  /** Bytes queued in user space across all sockets: what slow consumers cost right now. */
+  bufferedBytes(): number;
   /** Stops accepting and closes every socket with the reconnect-range shutdown code. */
   close(): void;
 }
@@ -131,6 +133,11 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
         port,
         get connections() {
           return peers.size;
+        },
+        bufferedBytes() {
+          let total = 0;
+          for (const peer of peers) if (!peer.closed) total += peer.bufferedAmount();
+          return total;
         },
         close() {
           if (listening) uws.us_listen_socket_close(listening);

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { streamKey } from '../../src/core/stream-key.js';
+import { fakeFrame } from '../helpers/jpeg.js';
+import { ROOT, ensureBuilt, spawnServer } from '../helpers/spawn-server.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+test('the built server logs its links, and on SIGTERM closes every socket with 4000 and exits 0 within 5 s', async () => {
+  const server = await spawnServer();
+  try {
+    const links = server.logs.find((l) => typeof l.camera === 'string')!;
+    assert.ok(links, 'a ready-to-use broadcaster link is logged');
+    const camUrl = new URL(String(links.camera));
+    assert.equal(camUrl.searchParams.get('room'), 'demo');
+    assert.equal(camUrl.searchParams.get('key'), streamKey('spawned-secret', 'demo'));
+
+    const cam = await TestClient.connect(`${server.wsUrl}/ws/demo?role=broadcaster&key=${streamKey('spawned-secret', 'demo')}`);
+    const viewer = await TestClient.connect(`${server.wsUrl}/ws/demo`);
+    await viewer.nextText('history');
+    cam.send(fakeFrame(1));
+    await viewer.nextFrame();
+    const t0 = Date.now();
+    server.child.kill('SIGTERM');
+    assert.equal(await viewer.waitClose(5000), 4000);
+    assert.equal(await cam.waitClose(5000), 4000);
+    assert.equal(await server.exited, 0);
+    assert.ok(Date.now() - t0 < 5000, 'exited within 5 s');
+    assert.ok(server.logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
+    assert.ok(
+      server.logs.every((l) => !JSON.stringify(l).includes('spawned-secret')),
+      'the secret itself never reaches the log',
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a bad setting stops the server before it starts, naming the setting', () => {
+  ensureBuilt();
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/server/main.js'), '--max-fps', 'lots'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--max-fps \(MAX_FPS\) must be an integer/);
+  const help = execFileSync(process.execPath, [join(ROOT, 'dist/server/main.js'), '--help'], { encoding: 'utf8' });
+  assert.match(help, /--ws-port\s+WS_PORT/);
+});
+
+test('npm run stream-key prints the key of a room', () => {
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist/cli/stream-key.js'), 'lab', '--stream-secret', 'abc'], { encoding: 'utf8' });
+  assert.equal(out.trim(), streamKey('abc', 'lab'));
+  const bad = spawnSync(process.execPath, [join(ROOT, 'dist/cli/stream-key.js'), 'Bad Room'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+});
