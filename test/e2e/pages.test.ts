@@ -238,10 +238,17 @@ describe('pages in a real browser', () => {
   });
 
   it('the viewer offers a quality menu only when the server has several tiers', async () => {
-    const plain = await open('/viewer/tiers');
-    await waitState(plain.page, 'offline');
-    assert.equal(await plain.page.$eval('#quality', (e) => (e as HTMLElement).hidden), true, 'one tier: no menu');
-    await plain.page.close();
+    const single = await startTestServer({}, { qualities: ['source'] });
+    try {
+      const w = await openPage(browser);
+      opened.push(w);
+      await w.page.goto(single.httpUrl('/viewer/tiers'));
+      await waitState(w.page, 'offline');
+      assert.equal(await w.page.$eval('#quality', (e) => (e as HTMLElement).hidden), true, 'one tier: no menu');
+      await w.page.close();
+    } finally {
+      await single.stop();
+    }
 
     const tiered = await startTestServer({}, { qualities: ['source', 'low'] });
     try {
@@ -253,6 +260,8 @@ describe('pages in a real browser', () => {
       await w.page.select('#quality', 'low');
       const room = () => tiered.rooms.get('tiers');
       await w.page.waitForFunction(() => localStorage.getItem('beamcast.quality') === 'low');
+      // The server confirms the switch; the page follows it.
+      await w.page.waitForSelector('#quality[data-quality="low"]', { timeout: 5000 });
       for (let i = 0; i < 50 && room()?.channels.get('low')?.size !== 1; i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(room()?.channels.get('low')?.size, 1, 'the server moved the viewer to the chosen tier');
       assert.deepEqual(w.problems, []);

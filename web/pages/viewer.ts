@@ -101,13 +101,25 @@ function setupQualities(w: WelcomeMessage): void {
     return;
   }
   const wanted = store.get('quality') ?? 'auto';
-  qualitySel.replaceChildren(el('option', '', 'Auto'), ...w.qualities.map((q) => el('option', '', q)));
-  (qualitySel.options[0] as HTMLOptionElement).value = 'auto';
-  for (const o of Array.from(qualitySel.options).slice(1)) o.value = o.textContent ?? '';
+  qualitySel.replaceChildren(
+    ...['auto', ...w.qualities].map((q) => {
+      const o = el('option', '', q === 'source' ? 'Source' : q);
+      o.value = q;
+      return o;
+    }),
+  );
+  showTier(w.quality);
   qualitySel.value = wanted === 'auto' || w.qualities.includes(wanted) ? wanted : 'auto';
   qualitySel.hidden = false;
   auto = qualitySel.value === 'auto' ? new AutoQuality({ qualities: w.qualities }, w.quality) : null;
   if (qualitySel.value !== 'auto' && qualitySel.value !== w.quality) socket.send({ type: 'quality', quality: qualitySel.value });
+}
+
+/** The Auto entry names the tier it chose, so the menu says what is playing. */
+function showTier(quality: string): void {
+  const first = qualitySel.options[0];
+  if (first) first.textContent = `Auto (${quality === 'source' ? 'Source' : quality})`;
+  qualitySel.dataset.quality = quality;
 }
 
 qualitySel.addEventListener('change', () => {
@@ -134,6 +146,7 @@ function onMessage(msg: ServerMessage): void {
     case 'quality':
       socket.update({ quality: msg.quality });
       auto?.setQuality(msg.quality);
+      showTier(msg.quality);
       break;
     case 'error':
       if (!chat.showError(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
