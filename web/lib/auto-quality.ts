@@ -63,13 +63,6 @@ export class AutoQuality {
     return null;
   }
 
-  /** Follows a tier change (ours or the user's) and forgets the seq history. */
-  setQuality(quality: string): void {
-    const i = this.opts.qualities.indexOf(quality);
-    if (i >= 0) this.index = i;
-    this.reset();
-  }
-
   /** Forget the seq history (after a tier switch or a reconnect): jumps then mean nothing. */
   reset(): void {
     this.lastSeq = -1;

@@ -75,7 +75,9 @@ function onState(s: SocketState): void {
       break;
     case 'reconnecting':
       setBadge(badge, 'reconnecting', 'Reconnecting');
-      if (!lastPaint) showMessage('Connection lost', `Trying again in ${Math.ceil(s.inMs / 1000)} s…`);
+      // Over a frozen picture too: the viewer should know it is not live right now.
+      stage.classList.remove('live-now');
+      showMessage('Connection lost', `Reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s… the picture resumes by itself.`);
       break;
     case 'stopped':
       setBadge(badge, 'offline', 'Disconnected');
@@ -145,7 +147,7 @@ function onMessage(msg: ServerMessage): void {
       break;
     case 'quality':
       socket.update({ quality: msg.quality });
-      auto?.setQuality(msg.quality);
+      auto?.reset(); // seq jumps across a tier switch mean nothing
       showTier(msg.quality);
       break;
     case 'error':
