@@ -289,4 +289,19 @@ describe('pages in a real browser', () => {
     for (const w of [cam, viewer]) assert.deepEqual(w.problems, []);
     await Promise.all([cam.page.close(), viewer.page.close()]);
   });
+
+  it('a broadcaster taken over by another says so and does not fight back', async () => {
+    const first = await open(`/camera?room=takeover&key=${server.key('takeover')}&autostart=1`);
+    await waitState(first.page, 'live');
+    const second = await open(`/camera?room=takeover&key=${server.key('takeover')}&autostart=1`);
+    await waitState(second.page, 'live');
+    await waitState(first.page, 'offline');
+    assert.match(await first.page.$eval('#messages', (e) => e.textContent ?? ''), /Another broadcaster took over room “takeover”/);
+    // Close code 4501 means no reconnect: two pages retaking the room would flap forever.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await state(first.page), 'offline');
+    assert.equal(await state(second.page), 'live');
+    for (const w of [first, second]) assert.deepEqual(w.problems, []);
+    await Promise.all([first.page.close(), second.page.close()]);
+  });
 });
