@@ -108,6 +108,21 @@ describe('pages in a real browser', () => {
     await cam.page.close();
   });
 
+  it('camera page explains a denied camera permission', async () => {
+    const strict = await launchBrowser({ askPermission: true });
+    try {
+      await strict.defaultBrowserContext().setPermission(server.httpUrl(''), { permission: { name: 'camera' }, state: 'denied' });
+      const w = await openPage(strict);
+      await w.page.goto(server.httpUrl(`/camera?room=denied&key=${server.key('denied')}&autostart=1`));
+      await w.page.waitForFunction(() => /permission was denied/.test(document.getElementById('messages')!.textContent ?? ''), { timeout: 5000 });
+      assert.equal(await state(w.page), 'offline');
+      assert.equal(await w.page.$eval('#start', (e) => (e as HTMLElement).hidden), false, 'Start is offered again');
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await strict.close();
+    }
+  });
+
   describe('one broadcaster, two viewers', () => {
     const room = 'e2e';
     let cam: WatchedPage;
@@ -173,10 +188,11 @@ describe('pages in a real browser', () => {
       const cdp = await v1.page.createCDPSession();
       await cdp.send('Network.enable');
       cdp.on('Network.webSocketCreated', (e) => sockets.push(e.url));
-      // Keep the viewer away while a message is posted: drop its socket and block new ones.
-      await v1.page.setOfflineMode(true);
+      // Keep the viewer away while a message is posted: drop its socket, then block new ones
+      // (the first retry waits at least 250 ms). Offline first would stall the close handshake.
       await v1.page.evaluate(() => (window as unknown as { beamcast: { socket: { ws: WebSocket } } }).beamcast.socket.ws.close(4000, 'test'));
       await waitState(v1.page, 'reconnecting');
+      await v1.page.setOfflineMode(true);
       const poster = await TestClient.connect(server.wsUrl(room, { name: 'late-poster' }));
       await poster.nextText('history');
       poster.send({ type: 'chat', text: 'posted while you were away' });

@@ -1,14 +1,17 @@
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 
-/** The system Chromium with a fake camera that needs no permission prompt. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * The system Chromium with a fake camera. By default the permission prompt is answered "allow";
+ * with `askPermission` the browser's own permission state applies (set it with `setPermission`).
+ */
+export async function launchBrowser(opts: { askPermission?: boolean } = {}): Promise<Browser> {
   return puppeteer.launch({
     executablePath: process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',
       '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      ...(opts.askPermission ? [] : ['--use-fake-ui-for-media-stream']),
       '--disable-background-networking',
       '--disable-component-update',
     ],
