@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -32,7 +33,13 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
   for (const [k, v] of Object.entries(overrides)) env[configSchema[k as keyof Config].env] = v!;
   const config = loadConfig({ env, argv: [], envFile: null });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = await startBeamcast(config, log, ext);
+  let app: Beamcast;
+  try {
+    app = await startBeamcast(config, log, ext);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return Object.assign(app, {
     wsUrl(room: string, query: Record<string, string | number> = {}) {
       const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
@@ -49,4 +56,41 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
+}
+
+/** A port that was free a moment ago (the OS picks it), for servers that must come back on the same port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A test server on explicit free ports rather than port 0: uWebSockets.js sets SO_REUSEADDR only
+ * when it is given a port, and without it the WebSocket port cannot be bound again while the
+ * connections it closed sit in TIME_WAIT (up to 60 s). Use it when a test restarts the server.
+ */
+export async function startRestartableTestServer(overrides: Partial<Record<keyof Config, string>> = {}, ext: Extensions = {}): Promise<TestServer> {
+  return startTestServer({ ...overrides, port: String(await freePort()), wsPort: String(await freePort()) }, ext);
+}
+
+/**
+ * Stops a server and starts a fresh one on the same ports, as a process restart would: clients
+ * must find it where they left it. Start the first one with `startRestartableTestServer`.
+ */
+export async function restartTestServer(
+  old: TestServer,
+  overrides: Partial<Record<keyof Config, string>> = {},
+  ext: Extensions = {},
+  onStopped: () => Promise<void> = async () => {},
+): Promise<TestServer> {
+  const ports = { port: String(old.httpPort), wsPort: String(old.wsPort) };
+  await old.stop();
+  await onStopped();
+  return startTestServer({ ...overrides, ...ports }, ext);
 }

@@ -52,3 +52,13 @@ test('npm run stream-key prints the key of a room', () => {
   const bad = spawnSync(process.execPath, [join(ROOT, 'dist/cli/stream-key.js'), 'Bad Room'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
 });
+
+test('a second server cannot take a WebSocket port that is in use', async () => {
+  const { startTestServer } = await import('../helpers/test-server.js');
+  const first = await startTestServer();
+  try {
+    await assert.rejects(startTestServer({ wsPort: String(first.wsPort) }), /could not listen/);
+  } finally {
+    await first.stop();
+  }
+});

@@ -42,6 +42,16 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+type ListenCallback = (listenSocket: us_listen_socket | false) => void;
+
+// The native listen takes (host, port, options, cb); the bundled typings only declare it without a host.
+function listenExclusive(app: TemplatedApp, host: string, port: number, cb: ListenCallback): void {
+  const native = app as unknown as { listen(h: string, p: number, o: number, c: ListenCallback): void };
+  native.listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, cb);
+}
+
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
 interface PendingUpgrade extends Admitted {
   peer: UwsPeer;
 }
@@ -122,7 +132,9 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   });
 
   return new Promise((resolve, reject) => {
-    app.listen(opts.host, opts.port, (listenSocket: us_listen_socket | false) => {
+    // Exclusive port: without it this uWS build sets SO_REUSEPORT on fixed ports, so a second
+    // server on the same port would start silently and the kernel would split clients between them.
+    listenExclusive(app, opts.host, opts.port, (listenSocket: us_listen_socket | false) => {
       if (!listenSocket) {
         reject(new Error(`WebSocket server could not listen on ${opts.host}:${opts.port}`));
         return;

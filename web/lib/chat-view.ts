@@ -1,0 +1,167 @@
+import { ErrorCodes, type ChatMessage, type ErrorMessage, type Sender } from '../../src/protocol/index.js';
+import type { ChatSyncResult } from './chat-sync.js';
+import { el, store } from './dom.js';
+import { clockTime } from './format.js';
+import type { RoomSocket } from './room-socket.js';
+
+export interface ChatViewElements {
+  log: HTMLElement;
+  form: HTMLFormElement;
+  input: HTMLInputElement;
+  name: HTMLInputElement;
+  error: HTMLElement;
+  more: HTMLButtonElement;
+}
+
+// Within this many pixels of the bottom counts as "at the bottom": keep following new messages.
+const STICK_PX = 40;
+const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'NAME_TOO_LONG']);
+
+/**
+ * The room chat: messages ordered by id and de-duplicated (history and live messages overlap after
+ * a reconnect), text rendered as text, auto-scroll that pauses while the user reads older messages.
+ */
+export class ChatView {
+  private readonly rows = new Map<number, HTMLElement>();
+  private socket: RoomSocket | null = null;
+  private refs = 0;
+  private youId = '';
+  private errorTimer: ReturnType<typeof setTimeout> | null = null;
+  onNameChange: (name: string) => void = () => {};
+
+  constructor(private readonly e: ChatViewElements) {
+    e.name.value = store.get('name') ?? '';
+    e.name.addEventListener('change', () => {
+      const name = e.name.value.trim();
+      store.set('name', name);
+      this.onNameChange(name);
+    });
+    e.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.send();
+    });
+    e.log.addEventListener('scroll', () => {
+      if (this.atBottom()) e.more.hidden = true;
+    });
+    e.more.addEventListener('click', () => this.scrollToEnd());
+    this.renderEmpty();
+  }
+
+  get name(): string {
+    return this.e.name.value.trim();
+  }
+
+  attach(socket: RoomSocket): void {
+    this.socket = socket;
+  }
+
+  /** Who this connection is: its server-given name shows when the user chose none, its messages stand out. */
+  setYou(you: Sender): void {
+    this.e.name.placeholder = you.name;
+    this.youId = you.id;
+  }
+
+  setLimits(maxChatLength: number, maxNameLength: number): void {
+    this.e.input.maxLength = maxChatLength;
+    this.e.name.maxLength = maxNameLength;
+  }
+
+  apply(r: ChatSyncResult): void {
+    if (r.reset) this.clear();
+    if (r.show.length === 0) return;
+    const follow = this.atBottom();
+    for (const m of r.show) this.add(m);
+    if (follow) this.scrollToEnd();
+    else this.e.more.hidden = false;
+  }
+
+  /** Shows chat errors next to the input; returns whether it was one. */
+  showError(msg: ErrorMessage): boolean {
+    if (!CHAT_ERRORS.has(msg.code)) return false;
+    const words: Record<string, string> = {
+      CHAT_EMPTY: 'Type a message first.',
+      CHAT_TOO_LONG: `That message is too long.`,
+      CHAT_RATE_LIMITED: 'Slow down: you are sending messages too fast.',
+      NAME_TOO_LONG: 'That name is too long.',
+    };
+    this.error(words[msg.code] ?? ErrorCodes[msg.code].message);
+    return true;
+  }
+
+  error(text: string): void {
+    this.e.error.textContent = text;
+    this.e.error.hidden = false;
+    if (this.errorTimer) clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => (this.e.error.hidden = true), 6000);
+  }
+
+  private send(): void {
+    const text = this.e.input.value;
+    if (text.trim() === '') return this.error('Type a message first.');
+    if (!this.socket?.send({ type: 'chat', text, ref: `r${++this.refs}` })) {
+      return this.error('Not connected right now: your message was not sent. Try again in a moment.');
+    }
+    this.e.input.value = '';
+    this.e.error.hidden = true;
+    this.scrollToEnd();
+  }
+
+  private add(m: ChatMessage): void {
+    if (this.rows.has(m.id)) return;
+    this.e.log.querySelector('.chat-empty')?.remove();
+    const row = el('li', `chat-msg${m.from.role === 'broadcaster' ? ' from-broadcaster' : ''}${m.from.id === this.youId ? ' mine' : ''}`);
+    row.dataset.id = String(m.id);
+    const time = el('time', 'chat-time', clockTime(m.at));
+    time.dateTime = new Date(m.at).toISOString();
+    const who = el('span', 'chat-name', m.from.name);
+    who.style.color = m.from.color;
+    if (m.from.role === 'broadcaster') who.title = 'broadcaster';
+    row.append(time, who, el('span', 'chat-text', m.text));
+    // Almost always appended; history filling a gap inserts before the first higher id.
+    let before: HTMLElement | null = null;
+    const lastId = Number((this.e.log.lastElementChild as HTMLElement | null)?.dataset.id ?? 0);
+    if (m.id < lastId) {
+      for (const [id, r] of this.rows) if (id > m.id && (!before || id < Number(before.dataset.id))) before = r;
+    }
+    this.e.log.insertBefore(row, before);
+    this.rows.set(m.id, row);
+    // Keep the DOM small in long sessions.
+    while (this.rows.size > 500) {
+      const first = this.e.log.firstElementChild as HTMLElement;
+      this.rows.delete(Number(first.dataset.id));
+      first.remove();
+    }
+  }
+
+  private clear(): void {
+    this.rows.clear();
+    this.e.log.replaceChildren();
+    this.renderEmpty();
+  }
+
+  private renderEmpty(): void {
+    if (this.rows.size === 0) this.e.log.append(el('li', 'chat-empty', 'No messages yet. Say hello!'));
+  }
+
+  private atBottom(): boolean {
+    const l = this.e.log;
+    return l.scrollHeight - l.scrollTop - l.clientHeight < STICK_PX;
+  }
+
+  private scrollToEnd(): void {
+    this.e.log.scrollTop = this.e.log.scrollHeight;
+    this.e.more.hidden = true;
+  }
+}
+
+/** The chat panel both the camera and viewer pages carry (same element ids). */
+export function chatViewFromPage(byId: <T extends HTMLElement>(id: string) => T): ChatView {
+  return new ChatView({
+    log: byId('chat-log'),
+    form: byId<HTMLFormElement>('chat-form'),
+    input: byId<HTMLInputElement>('chat-input'),
+    name: byId<HTMLInputElement>('chat-name'),
+    error: byId('chat-error'),
+    more: byId<HTMLButtonElement>('chat-more'),
+  });
+}

@@ -1,0 +1,259 @@
+import { AutoQuality, isValidRoomName, type ServerMessage, type WelcomeMessage } from '../../src/protocol/index.js';
+import { chatViewFromPage } from '../lib/chat-view.js';
+import { byId, el, store } from '../lib/dom.js';
+import { clockTime, plural } from '../lib/format.js';
+import { FrameRenderer, type PaintedFrame } from '../lib/frame-renderer.js';
+import { fetchPageConfig } from '../lib/page-config.js';
+import { RateMeter } from '../lib/rate-meter.js';
+import { RoomSocket, type SocketState } from '../lib/room-socket.js';
+import { setBadge } from '../lib/status-badge.js';
+
+const room = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
+const stage = byId('stage');
+const canvas = byId<HTMLCanvasElement>('video');
+const message = byId('stage-message');
+const badge = byId('status');
+const viewersEl = byId('viewers');
+const overlay = byId('overlay');
+const qualitySel = byId<HTMLSelectElement>('quality');
+const statsToggle = byId<HTMLButtonElement>('stats-toggle');
+const fullscreenBtn = byId<HTMLButtonElement>('fullscreen');
+byId('room-title').textContent = room;
+document.title = `${room} · beamcast`;
+
+const chat = chatViewFromPage(byId);
+const renderer = new FrameRenderer(canvas);
+const paintMeter = new RateMeter(2000);
+const byteMeter = new RateMeter(2000);
+const latencies: number[] = [];
+// Recent paints, for the console and for measurements: window.beamcast.paints.
+const paints: PaintedFrame[] = [];
+let live = false;
+let offlineSince: number | null = null;
+let lastPaint: PaintedFrame | null = null;
+let lastSize: [number, number] = [0, 0];
+let auto: AutoQuality | null = null;
+let socket: RoomSocket;
+
+// A handle for the console and for measurements: recent paints and the connection.
+const debug: { paints: PaintedFrame[]; renderer: FrameRenderer; socket?: RoomSocket } = { paints, renderer };
+(window as unknown as { beamcast: typeof debug }).beamcast = debug;
+
+function showMessage(title: string, detail = ''): void {
+  message.replaceChildren(el('strong', '', title));
+  if (detail) message.append(el('span', '', detail));
+}
+
+function refreshStage(): void {
+  stage.classList.toggle('has-frame', lastPaint !== null);
+  stage.classList.toggle('live-now', live);
+  stage.classList.toggle('offline', !live && lastPaint !== null);
+  if (live && !lastPaint) showMessage('Live', 'Waiting for the first picture…');
+  else if (!live && offlineSince) showMessage(`Offline since ${clockTime(offlineSince)}`, lastPaint ? 'Showing the last picture. This page resumes by itself when the broadcast comes back.' : 'This page resumes by itself when the broadcast starts.');
+  else if (!live) showMessage('Not live yet', 'This page starts playing by itself when the broadcast begins.');
+}
+
+function setLive(isLive: boolean, since: number | null): void {
+  live = isLive;
+  offlineSince = isLive ? null : since;
+  setBadge(badge, isLive ? 'live' : 'offline', isLive ? 'Live' : offlineSince ? `Offline since ${clockTime(offlineSince)}` : 'Offline');
+  refreshStage();
+}
+
+function setViewers(n: number): void {
+  viewersEl.textContent = `${plural(n, 'viewer')} watching`;
+}
+
+function onState(s: SocketState): void {
+  switch (s.kind) {
+    case 'connecting':
+      if (badge.dataset.state !== 'reconnecting') setBadge(badge, 'connecting', 'Connecting');
+      break;
+    case 'open':
+      onWelcome(s.welcome);
+      break;
+    case 'reconnecting':
+      setBadge(badge, 'reconnecting', 'Reconnecting');
+      // Over a frozen picture too: the viewer should know it is not live right now.
+      stage.classList.remove('live-now');
+      showMessage('Connection lost', `Reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s… the picture resumes by itself.`);
+      break;
+    case 'stopped':
+      setBadge(badge, 'offline', 'Disconnected');
+      showMessage('Disconnected', `${s.reason}. Reload the page to connect again.`);
+      stage.classList.remove('live-now');
+      break;
+  }
+}
+
+function onWelcome(w: WelcomeMessage): void {
+  setLive(w.live, w.live ? w.liveSince : (w.lastFrameAt ?? null));
+  setViewers(w.viewers);
+  chat.setLimits(w.limits.maxChatLength, w.limits.maxNameLength);
+  chat.setYou(w.you);
+  setupQualities(w);
+}
+
+function setupQualities(w: WelcomeMessage): void {
+  // A menu with one entry is noise: show it only when the server offers tiers.
+  if (w.qualities.length < 2) {
+    qualitySel.hidden = true;
+    auto = null;
+    return;
+  }
+  const wanted = store.get('quality') ?? 'auto';
+  qualitySel.replaceChildren(
+    ...['auto', ...w.qualities].map((q) => {
+      const o = el('option', '', q === 'source' ? 'Source' : q);
+      o.value = q;
+      return o;
+    }),
+  );
+  showTier(w.quality);
+  qualitySel.value = wanted === 'auto' || w.qualities.includes(wanted) ? wanted : 'auto';
+  qualitySel.hidden = false;
+  auto = qualitySel.value === 'auto' ? new AutoQuality({ qualities: w.qualities }, w.quality) : null;
+  if (qualitySel.value !== 'auto' && qualitySel.value !== w.quality) socket.send({ type: 'quality', quality: qualitySel.value });
+}
+
+/** The Auto entry names the tier it chose, so the menu says what is playing. */
+function showTier(quality: string): void {
+  const first = qualitySel.options[0];
+  if (first) first.textContent = `Auto (${quality === 'source' ? 'Source' : quality})`;
+  qualitySel.dataset.quality = quality;
+}
+
+qualitySel.addEventListener('change', () => {
+  const w = socket.current;
+  if (!w) return;
+  store.set('quality', qualitySel.value);
+  if (qualitySel.value === 'auto') {
+    auto = new AutoQuality({ qualities: w.qualities }, w.quality);
+  } else {
+    auto = null;
+    socket.send({ type: 'quality', quality: qualitySel.value });
+  }
+});
+
+function onMessage(msg: ServerMessage): void {
+  switch (msg.type) {
+    case 'presence':
+      setViewers(msg.viewers);
+      if (msg.live !== live) setLive(msg.live, msg.live ? null : Date.now());
+      break;
+    case 'live':
+      setLive(msg.live, msg.since);
+      break;
+    case 'quality':
+      socket.update({ quality: msg.quality });
+      auto?.reset(); // seq jumps across a tier switch mean nothing
+      showTier(msg.quality);
+      break;
+    case 'error':
+      if (!chat.showError(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
+      break;
+    default:
+      break;
+  }
+}
+
+renderer.onReceive = (h, bytes) => {
+  byteMeter.add(bytes);
+  if (auto) {
+    const next = auto.onFrame(h.seq, performance.now());
+    if (next) socket.send({ type: 'quality', quality: next });
+  }
+};
+renderer.onPaint = (f) => {
+  const first = lastPaint === null;
+  lastPaint = f;
+  paintMeter.add();
+  if (f.relayedAt > 0 && socket.clock.known) {
+    latencies.push(socket.clock.serverNow(f.paintedAt) - f.relayedAt);
+    if (latencies.length > 30) latencies.shift();
+  }
+  paints.push(f);
+  if (paints.length > 600) paints.shift();
+  canvas.dataset.frames = String(renderer.painted);
+  canvas.dataset.seq = String(f.seq);
+  if (first || f.width !== lastSize[0] || f.height !== lastSize[1]) {
+    lastSize = [f.width, f.height];
+    stage.style.aspectRatio = `${f.width} / ${f.height}`;
+  }
+  if (first) refreshStage();
+};
+
+function renderOverlay(): void {
+  if (overlay.hidden) return;
+  const fps = paintMeter.perSecond();
+  byId('ov-fps').textContent = `${fps.toFixed(fps < 10 ? 1 : 0)} fps`;
+  const lat = latencies.length ? Math.max(0, latencies.slice().sort((a, b) => a - b)[latencies.length >> 1]!) : null;
+  byId('ov-latency').textContent = lat === null ? 'latency –' : `latency ${Math.round(lat)} ms`;
+  byId('ov-res').textContent = lastPaint ? `${lastPaint.width}×${lastPaint.height}` : '–';
+  byId('ov-rate').textContent = `${(byteMeter.bytesPerSecond() / 1024).toFixed(0)} KB/s`;
+}
+setInterval(renderOverlay, 500);
+
+function toggleStats(): void {
+  overlay.hidden = !overlay.hidden;
+  statsToggle.setAttribute('aria-pressed', String(!overlay.hidden));
+  store.set('stats', overlay.hidden ? '0' : '1');
+  renderOverlay();
+}
+if (store.get('stats') === '0') toggleStats();
+statsToggle.addEventListener('click', toggleStats);
+
+function toggleFullscreen(): void {
+  if (document.fullscreenElement) void document.exitFullscreen();
+  else void stage.requestFullscreen?.().catch(() => {});
+}
+fullscreenBtn.addEventListener('click', toggleFullscreen);
+if (!document.fullscreenEnabled) fullscreenBtn.hidden = true;
+document.addEventListener('fullscreenchange', () => {
+  fullscreenBtn.textContent = document.fullscreenElement ? 'Exit fullscreen' : 'Fullscreen';
+});
+document.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement;
+  if (t.closest('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'f') toggleFullscreen();
+  else if (e.key === 's') toggleStats();
+  else if (e.key === '/') {
+    e.preventDefault();
+    byId('chat-input').focus();
+  }
+});
+
+async function main(): Promise<void> {
+  if (!isValidRoomName(room)) {
+    setBadge(badge, 'offline', 'No such room');
+    showMessage('That is not a room name', 'Room names are 1–64 characters of a–z, 0–9, _ and -.');
+    return;
+  }
+  let config;
+  try {
+    config = await fetchPageConfig();
+  } catch {
+    setBadge(badge, 'offline', 'Server unreachable');
+    showMessage('Cannot reach the server', 'Reload the page to try again.');
+    return;
+  }
+  socket = new RoomSocket({
+    config,
+    room,
+    role: 'viewer',
+    name: chat.name,
+    onState,
+    onMessage,
+    onChat: (r) => chat.apply(r),
+    onFrame: (data) => renderer.push(data),
+  });
+  debug.socket = socket;
+  chat.attach(socket);
+  chat.onNameChange = (name) => {
+    socket.update({ name });
+    socket.reconnect();
+  };
+  socket.start();
+}
+
+void main();
