@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CloseCodes,
   readJpegSize,
   writeRelayedAt,
   type ChatMessage,
   type LiveMessage,
   type PresenceMessage,
+  type RoomSummary,
   type Sender,
 } from '../protocol/index.js';
 import { ChatLog } from './chat-log.js';
@@ -12,7 +14,6 @@ import { FpsMeter } from './fps-meter.js';
 import { FrameChannel } from './frame-channel.js';
 import type { FrameSink, Peer } from './peer.js';
 import type { RoomOptions } from './room-options.js';
-import { CloseCodes } from '../protocol/index.js';
 import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
 
 /** A connection inside a room, as rooms see it. */
@@ -40,19 +41,6 @@ export interface FrameTap {
 export interface ViewerSink extends FrameSink {
   /** The broadcaster left or the room is being dropped; the sink should end and remove itself. */
   onOffline(): void;
-}
-
-export interface RoomSummary {
-  name: string;
-  live: boolean;
-  liveSince: number | null;
-  offlineSince: number | null;
-  viewers: number;
-  lastFrameAt: number | null;
-  width: number | null;
-  height: number | null;
-  fps: number;
-  chatMessages: number;
 }
 
 export class Room {

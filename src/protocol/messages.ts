@@ -110,3 +110,17 @@ export type ClientMessage =
   | { type: 'quality'; quality: string };
 
 export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality'] as const;
+
+/** One room as `GET /api/rooms` and `GET /api/rooms/:room` describe it. */
+export interface RoomSummary {
+  name: string;
+  live: boolean;
+  liveSince: number | null;
+  offlineSince: number | null;
+  viewers: number;
+  lastFrameAt: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number;
+  chatMessages: number;
+}

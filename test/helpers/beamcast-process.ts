@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './managed-process.js';
-import { ensureBuilt } from './spawn-server.js';
+import { ensureBuilt } from './ensure-built.js';
 import { TEST_SECRET } from './test-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -7,6 +6,7 @@ import { startBeamcast, type Beamcast, type Extensions } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { streamKey } from '../../src/core/stream-key.js';
+import { freePort } from './free-port.js';
 
 export const TEST_SECRET = 'test-secret';
 
@@ -55,18 +55,6 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
-  });
-}
-
-/** A port that was free a moment ago (the OS picks it), for servers that must come back on the same port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

@@ -4,32 +4,37 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { streamKey } from '../../src/core/stream-key.js';
 import { fakeFrame } from '../helpers/jpeg.js';
-import { ROOT, ensureBuilt, spawnServer } from '../helpers/spawn-server.js';
+import { startBeamcastProcess } from '../helpers/beamcast-process.js';
+import { ROOT, ensureBuilt } from '../helpers/ensure-built.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 test('the built server logs its links, and on SIGTERM closes every socket with 4000 and exits 0 within 5 s', async () => {
-  const server = await spawnServer();
+  const server = await startBeamcastProcess({ STREAM_SECRET: 'spawned-secret', LOG_LEVEL: 'info' });
   try {
-    const links = server.logs.find((l) => typeof l.camera === 'string')!;
+    const key = streamKey('spawned-secret', 'demo');
+    const links = server.logLines().find((l) => typeof l.camera === 'string')!;
     assert.ok(links, 'a ready-to-use broadcaster link is logged');
     const camUrl = new URL(String(links.camera));
     assert.equal(camUrl.searchParams.get('room'), 'demo');
-    assert.equal(camUrl.searchParams.get('key'), streamKey('spawned-secret', 'demo'));
+    assert.equal(camUrl.searchParams.get('key'), key);
 
-    const cam = await TestClient.connect(`${server.wsUrl}/ws/demo?role=broadcaster&key=${streamKey('spawned-secret', 'demo')}`);
-    const viewer = await TestClient.connect(`${server.wsUrl}/ws/demo`);
+    const ws = `ws://127.0.0.1:${server.wsPort}/ws/demo`;
+    const cam = await TestClient.connect(`${ws}?role=broadcaster&key=${key}`);
+    const viewer = await TestClient.connect(ws);
     await viewer.nextText('history');
     cam.send(fakeFrame(1));
     await viewer.nextFrame();
     const t0 = Date.now();
-    server.child.kill('SIGTERM');
+    server.process.signal('SIGTERM');
     assert.equal(await viewer.waitClose(5000), 4000);
     assert.equal(await cam.waitClose(5000), 4000);
-    assert.equal(await server.exited, 0);
+    await server.process.exited;
+    assert.equal(server.process.exitCode, 0);
     assert.ok(Date.now() - t0 < 5000, 'exited within 5 s');
-    assert.ok(server.logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
+    const lines = server.logLines();
+    assert.ok(lines.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
     assert.ok(
-      server.logs.every((l) => !JSON.stringify(l).includes('spawned-secret')),
+      lines.every((l) => !JSON.stringify(l).includes('spawned-secret')),
       'the secret itself never reaches the log',
     );
   } finally {

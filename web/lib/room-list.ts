@@ -1,19 +1,6 @@
+import type { RoomSummary } from '../../src/protocol/index.js';
 import { el } from './dom.js';
 import { clockTime, duration, plural } from './format.js';
-
-/** One entry of `GET /api/rooms`. */
-export interface RoomSummary {
-  name: string;
-  live: boolean;
-  liveSince: number | null;
-  offlineSince: number | null;
-  viewers: number;
-  lastFrameAt: number | null;
-  width: number | null;
-  height: number | null;
-  fps: number;
-  chatMessages: number;
-}
 
 // A thumbnail is fetched again at most this often per room.
 const THUMB_REFRESH_MS = 10_000;

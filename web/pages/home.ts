@@ -1,6 +1,7 @@
 import { isValidRoomName } from '../../src/protocol/index.js';
 import { byId } from '../lib/dom.js';
-import { RoomList, type RoomSummary } from '../lib/room-list.js';
+import type { RoomSummary } from '../../src/protocol/index.js';
+import { RoomList } from '../lib/room-list.js';
 
 // The list is cheap to fetch; thumbnails reload less often than that.
 const REFRESH_MS = 5000;
