@@ -133,7 +133,7 @@ function openViewer(kind: ViewerKind | 'late', i: number): void {
         if (!v.closing && v.conn.openedAt > 0 && !finishing) unexpectedCloses[code] = (unexpectedCloses[code] ?? 0) + 1;
       },
     },
-    kind === 'chatter' ? CHAT_CAPTURE : 64,
+    kind === 'chatter' ? CHAT_CAPTURE : 128,
   );
   viewers.push(v);
 }
