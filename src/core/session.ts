@@ -47,8 +47,8 @@ export function newSessionId(): string {
 export class Session implements Member {
   readonly sender: Sender;
   quality: string;
-  readonly log: Log;
   private readonly room: Room;
+  private keptLog: Log | null = null;
   private readonly chatBucket: TokenBucket;
   private readonly frameBucket: TokenBucket;
   private readonly errorState = new Map<ErrorCode, { at: number; dropped: number }>();
@@ -68,7 +68,6 @@ export class Session implements Member {
     this.quality = init.quality;
     const name = init.name || (init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`);
     this.sender = { id, name, color: senderColor(id), role: init.role };
-    this.log = init.log.child({ conn: id, room: this.room.name, role: init.role });
     const { limits } = opts;
     this.chatBucket = new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
     // A quarter second of burst absorbs capture jitter without letting the average exceed maxFps.
@@ -77,6 +76,18 @@ export class Session implements Member {
 
   get role(): Role {
     return this.sender.role;
+  }
+
+  /**
+   * This connection's child logger. A pino child costs about 1 KB, more than everything else a
+   * viewer holds, and a viewer logs two or three lines in its life: viewers make it per use,
+   * broadcasters (trace line per frame) keep theirs.
+   */
+  get log(): Log {
+    if (this.keptLog) return this.keptLog;
+    const child = this.init.log.child({ conn: this.sender.id, room: this.room.name, role: this.init.role });
+    if (this.init.role === 'broadcaster') this.keptLog = child;
+    return child;
   }
 
   /** welcome → history → (room join hands over the cached frame), all in the same tick. */
