@@ -1,7 +1,7 @@
 // `npm run loadtest -- ...`: one scenario, or the same scenario against beamcast and baselines.
 import { writeFileSync } from 'node:fs';
 import { HELP, OptionsError, parseOptions } from './options.js';
-import { formatCompare, formatReport, type Report } from './report.js';
+import { compareRows, formatBrief, formatCompare, formatReport, type Report } from './report.js';
 import { runScenario } from './run.js';
 
 async function main(): Promise<number> {
@@ -33,16 +33,25 @@ async function main(): Promise<number> {
   const endProgress = () => o.progress && tty && process.stderr.write('\r\x1b[2K');
 
   const targets = [o.target, ...o.compare.filter((t) => t !== o.target)];
-  const reports: Report[] = [];
-  for (const t of targets) {
-    const report = await runScenario(o, t, { progress });
-    endProgress();
-    reports.push(report);
-    process.stdout.write(`${formatReport(report)}\n\n`);
+  const groups: Report[][] = targets.map(() => []);
+  const runs: Report[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    // Later rounds rotate the order, so that no target always runs first (or last) in a drifting machine.
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + round) % targets.length;
+      const report = await runScenario(o, targets[i]!, { progress });
+      endProgress();
+      groups[i]!.push(report);
+      runs.push(report);
+      process.stdout.write(o.rounds > 1 ? `round ${round + 1}: ${formatBrief(report)}\n` : `${formatReport(report)}\n\n`);
+    }
   }
-  if (reports.length > 1) process.stdout.write(`Side by side (ratios to ${reports[0]!.target}; same scenario, one after the other):\n${formatCompare(reports)}\n`);
+  if (targets.length > 1) {
+    const how = o.rounds > 1 ? `medians of ${o.rounds} rounds` : 'one run each';
+    process.stdout.write(`\nSide by side (ratios to ${targets[0]}; same scenario, ${how}, one target after the other):\n${formatCompare(groups)}\n`);
+  }
   if (o.json) {
-    const out = reports.length > 1 ? { command: argv, runs: reports } : { command: argv, ...reports[0]! };
+    const out = runs.length > 1 ? { command: argv, runs, compare: compareRows(groups) } : { command: argv, ...runs[0]! };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
   }
   return 0;

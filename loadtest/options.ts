@@ -15,6 +15,7 @@ export interface LoadtestOptions {
   spawn: boolean;
   target: TargetName;
   compare: TargetName[];
+  rounds: number;
   lateJoiners: number;
   chatters: number;
   chatRate: number;
@@ -47,6 +48,7 @@ Simulates viewers (and a broadcaster) against a beamcast server and reports what
   --target NAME         with --spawn: what to start: ${TARGETS.join(', ')} (default beamcast)
   --compare LIST        also run the same scenario against baselines (implies --spawn),
                         e.g. bare-uws,ws,socketio,paper; prints a side-by-side table
+  --rounds N            run every target N times in rotating order; the table shows medians
   --late-joiners N      viewers joining during the run; times their first frame (default 0)
   --chatters N          viewers that also chat; delivery checked by id (default 0)
   --chat-rate R         chat messages per second per chatter (default 1)
@@ -76,6 +78,7 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
     spawn: false,
     target: 'beamcast',
     compare: [],
+    rounds: 1,
     lateJoiners: 0,
     chatters: 0,
     chatRate: 1,
@@ -131,6 +134,7 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
         o.compare = next().split(',').map((s) => s.trim()).filter(Boolean).map((s) => target(flag, s)).filter((t) => t !== 'beamcast');
         o.spawn = true;
         break;
+      case '--rounds': o.rounds = num(flag, next(), 1, 100, true); break;
       case '--late-joiners': o.lateJoiners = num(flag, next(), 0, 100_000, true); break;
       case '--chatters': o.chatters = num(flag, next(), 0, 100_000, true); break;
       case '--chat-rate': o.chatRate = num(flag, next(), 0.01, 1000); break;

@@ -120,8 +120,13 @@ export interface CompareRow {
   ratios: (number | null)[];
 }
 
-/** Side-by-side figures of runs with identical scenarios; ratios are value / beamcast's value. */
-export function compareRows(reports: Report[]): CompareRow[] {
+/**
+ * Side-by-side figures of runs with identical scenarios, one group of runs per target (first:
+ * the reference). With several rounds each figure is the median over the target's runs.
+ * Ratios are value / the reference's value.
+ */
+export function compareRows(groups: Report[][]): CompareRow[] {
+  const all = groups.flat();
   const pick: [string, (r: Report) => number | null][] = [
     ['delivered %', (r) => r.frames.deliveredRatio * 100],
     ['relay latency p99 (ms)', (r) => r.relayLatencyMs.p99],
@@ -133,19 +138,27 @@ export function compareRows(reports: Report[]): CompareRow[] {
     ['RSS per streaming viewer (KB)', (r) => (r.server.rssPerStreamingViewerBytes === null ? null : r.server.rssPerStreamingViewerBytes / 1024)],
     ['RSS peak (MB)', (r) => (r.server.rssPeakBytes === null ? null : r.server.rssPeakBytes / 1024 / 1024)],
   ];
-  if (reports.some((r) => r.lateJoiners.count > 0)) {
+  if (all.some((r) => r.lateJoiners.count > 0)) {
     pick.push(['late joiner connect→frame p99 (ms)', (r) => r.lateJoiners.connectToFirstFrameMs.p99]);
   }
-  if (reports.some((r) => r.chat.sent > 0)) pick.push(['chat lost', (r) => r.chat.lost]);
+  if (all.some((r) => r.chat.sent > 0)) pick.push(['chat lost', (r) => r.chat.lost]);
   return pick.map(([figure, get]) => {
-    const values = reports.map(get);
+    const values = groups.map((runs) => median(runs.map(get)));
     return { figure, values, ratios: values.map((v) => relative(v, values[0])) };
   });
 }
 
-export function formatCompare(reports: Report[]): string {
-  const rows = compareRows(reports);
-  const head = ['figure', ...reports.map((r, i) => (i === 0 ? r.target : `${r.target} (× ${reports[0]!.target})`))];
+function median(values: (number | null)[]): number | null {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+export function formatCompare(groups: Report[][]): string {
+  const rows = compareRows(groups);
+  const ref = groups[0]![0]!.target;
+  const head = ['figure', ...groups.map((g, i) => (i === 0 ? g[0]!.target : `${g[0]!.target} (× ${ref})`))];
   const body = rows.map((row) => [
     row.figure,
     ...row.values.map((v, i) => {
@@ -155,4 +168,14 @@ export function formatCompare(reports: Report[]): string {
     }),
   ]);
   return table([head, ...body]);
+}
+
+/** One line per run, for multi-round comparisons. */
+export function formatBrief(r: Report): string {
+  const f2 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+  return (
+    `${r.target.padEnd(9)} delivered ${pct(r.frames.deliveredRatio)}  p50/p99 ${f(r.relayLatencyMs.p50, 1)}/${f(r.relayLatencyMs.p99, 1)} ms  ` +
+    `CPU ${f(r.server.cpuSeconds, 2)} s = ${f2(r.throughput.serverCpuSecondsPerGb)} s/GB  RSS/idle viewer ${kb(r.server.rssPerIdleViewerBytes)}  ` +
+    `machine ${f(r.machine.busyPercent, 0)}%${r.generator.bottleneck ? '  GENERATOR-BOUND' : ''}`
+  );
 }

@@ -89,6 +89,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
     const sendAll = (msg: ToWorker) => workers.forEach((w) => w.postMessage(msg));
 
     await sleep(500);
+    await spawned?.collectGarbage();
     const base = await probe.sample();
 
     // The broadcaster: one connection from this thread, frames on a drift-free schedule.
@@ -136,6 +137,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       }
     }
     await sleep(1000);
+    await spawned?.collectGarbage();
     const idle = await probe.sample();
     const idleViewers = totals().connected;
 
@@ -193,7 +195,11 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         break;
       }
     }
-    await sleep(Math.max(1000, interval * 3));
+    // Drain: until the last frame has reached every thread (a server that fell behind the
+    // broadcaster is still relaying the window), then a little longer for the slowest viewer.
+    const drainDeadline = Date.now() + 15_000;
+    while (Date.now() < drainDeadline && [...latest.values()].some((p) => p.lastSeq < LAST)) await sleep(100);
+    await sleep(Math.max(500, interval * 3));
     const windowEnd = wallNow();
     sendAll({ cmd: 'mark', name: 'end' });
     const endSample = await probe.sample();
@@ -353,6 +359,13 @@ export function buildReport(c: Collected): Report {
   }
   if (c.machine !== null && c.machine > 95) {
     warnings.push(`the machine's CPU was ${c.machine.toFixed(0)}% busy: server and generator competed for cores, compare runs only as ratios within one run`);
+  }
+  const relayP50 = merge((r) => r.relay).quantileMs(0.5);
+  const captureP50 = merge((r) => r.capture).quantileMs(0.5);
+  if (captureP50 - relayP50 > 2 * c.interval) {
+    warnings.push(
+      `frames waited ${(captureP50 - relayP50).toFixed(0)} ms (p50) between the broadcaster and the relay: the server could not read them as fast as they came (it, or the machine, ran out of CPU)`,
+    );
   }
   if (received === 0 && counts.length > 0) warnings.push('no viewer received a frame in the measured window');
   const cpus = availableParallelism();

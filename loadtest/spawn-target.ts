@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { streamKey } from '../src/core/stream-key.js';
-import { bundleLoadtest, serverEntry } from './bundle.js';
+import { ROOT, bundleLoadtest, serverEntry } from './bundle.js';
 import type { TargetName } from './dialect.js';
 
 export interface SpawnedTarget {
@@ -18,6 +19,8 @@ export interface SpawnedTarget {
   httpPort: number | null;
   /** Broadcaster key for a room (beamcast checks it; the baselines ignore it). */
   key(room: string): string;
+  /** Full garbage collection in the server, before memory is sampled. */
+  collectGarbage(): Promise<void>;
   /** Last lines the process printed, for error messages. */
   output(): string;
   stop(): Promise<void>;
@@ -75,7 +78,9 @@ export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise
     env.PORT = String(wsPort);
   }
   // cwd is the throwaway dir so that no .env of the user's checkout leaks into the server.
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const gcHook = pathToFileURL(join(ROOT, 'loadtest', 'gc-on-signal.mjs')).href;
+  const nodeArgs = ['--expose-gc', '--import', gcHook, ...(opts.nodeArgs ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
@@ -92,6 +97,10 @@ export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise
     httpPort,
     key: (room) => streamKey(secret, room),
     output: () => lines.join('\n'),
+    async collectGarbage() {
+      if (child.exitCode === null) child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 300));
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -31,6 +31,8 @@ export interface Progress {
   failed: number;
   connectDone: boolean;
   windowFrames: number;
+  /** Highest frame seq any viewer of this thread has received. */
+  lastSeq: number;
   relay: HistogramData;
 }
 

@@ -42,6 +42,7 @@ let connected = 0;
 let failed = 0;
 let connectDone = true;
 let windowFramesTotal = 0;
+let lastSeq = 0;
 let windowBytes = 0;
 let allBytes = 0;
 let chatSent = 0;
@@ -55,6 +56,7 @@ const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength)
 
 function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, length: number, now: number): void {
   allBytes += length;
+  if (seq > lastSeq) lastSeq = seq;
   if (v.firstFrameAt === 0) v.firstFrameAt = now;
   if (seq < FIRST || seq > LAST) return;
   if (v.kind === 'late') return;
@@ -197,7 +199,7 @@ function startChat(perSecond: number, stopAfterMs: number, textBytes: number): v
 }
 
 function progress(): Progress {
-  return { type: 'progress', index: setup.index, connected, attempted, failed, connectDone, windowFrames: windowFramesTotal, relay: relay.toData() };
+  return { type: 'progress', index: setup.index, connected, attempted, failed, connectDone, windowFrames: windowFramesTotal, lastSeq, relay: relay.toData() };
 }
 
 function result(): WorkerResult {
