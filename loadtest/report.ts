@@ -44,7 +44,10 @@ export interface Report {
     rssBaseBytes: number | null;
     rssIdleBytes: number | null;
     rssPeakBytes: number | null;
+    /** Marginal: RSS growth from half to all viewers connected (idle, after a full GC), per viewer. */
     rssPerIdleViewerBytes: number | null;
+    /** Average: RSS growth from no viewers to all of them, per viewer (includes one-time growth). */
+    rssAveragePerIdleViewerBytes: number | null;
     rssPerStreamingViewerBytes: number | null;
   };
   throughput: { bytesDelivered: number; gbDelivered: number; gbitPerSec: number; serverCpuSecondsPerGb: number | null };
@@ -99,7 +102,10 @@ export function formatReport(r: Report): string {
   rows.push(['server CPU', sv.cpuSeconds === null ? `n/a (${sv.source})` : `${f(sv.cpuSeconds, 2)} s (${f(sv.cpuPercent, 0)}% of a core)`]);
   rows.push(['server CPU per GB delivered', `${f(r.throughput.serverCpuSecondsPerGb, 3)} s (${f(r.throughput.gbDelivered, 2)} GB, ${f(r.throughput.gbitPerSec, 2)} Gbit/s)`]);
   rows.push(['server RSS base / idle / peak', `${mb(sv.rssBaseBytes)} / ${mb(sv.rssIdleBytes)} / ${mb(sv.rssPeakBytes)}`]);
-  rows.push(['server RSS per viewer idle / streaming', `${kb(sv.rssPerIdleViewerBytes)} / ${kb(sv.rssPerStreamingViewerBytes)}`]);
+  rows.push([
+    'server RSS per viewer idle / streaming',
+    `${kb(sv.rssPerIdleViewerBytes)} (average ${kb(sv.rssAveragePerIdleViewerBytes)}) / ${kb(sv.rssPerStreamingViewerBytes)}`,
+  ]);
   const g = r.generator;
   rows.push(['load generator CPU', `${f(g.cpuSeconds, 2)} s (${f(g.cpuPercent, 0)}%), threads busy ${g.workerUtilisation.map((u) => pct(u, 0)).join(' ')}`]);
   rows.push(['machine CPU busy', r.machine.busyPercent === null ? 'n/a' : `${f(r.machine.busyPercent, 0)}% of ${r.machine.cpus} cores`]);

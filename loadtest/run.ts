@@ -110,7 +110,6 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
     }
     const shares: ViewerKind[][] = workers.map(() => []);
     kinds.forEach((k, i) => shares[i % workers.length]!.push(k));
-    shares.forEach((s, i) => send(i, { cmd: 'connect', kinds: s, perSecond: o.ramp / workers.length }));
 
     const totals = () => {
       let connected = 0, attempted = 0, failed = 0, frames = 0, done = true;
@@ -125,21 +124,30 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       }
       return { connected, attempted, failed, frames, done: done && latest.size === workers.length, relay };
     };
-    const connectDeadline = Date.now() + (o.viewers / o.ramp) * 1000 + 30_000;
-    while (true) {
-      await sleep(250);
-      const t = totals();
-      hooks.progress?.(`${targetName}: connecting ${t.connected}/${o.viewers}${t.failed ? `, ${t.failed} failed` : ''}`);
-      if (t.done && t.attempted >= o.viewers) break;
-      if (Date.now() > connectDeadline) {
-        warnings.push(`only ${t.connected} of ${o.viewers} viewers connected in time`);
-        break;
+    const connectAll = async (batch: ViewerKind[][]) => {
+      batch.forEach((s, i) => s.length && send(i, { cmd: 'connect', kinds: s, perSecond: o.ramp / workers.length }));
+      const want = totals().attempted + batch.reduce((a, s) => a + s.length, 0);
+      const deadline = Date.now() + (o.viewers / o.ramp) * 1000 + 30_000;
+      while (true) {
+        await sleep(250);
+        const t = totals();
+        hooks.progress?.(`${targetName}: connecting ${t.connected}/${o.viewers}${t.failed ? `, ${t.failed} failed` : ''}`);
+        if (t.done && t.attempted >= want) break;
+        if (Date.now() > deadline) {
+          warnings.push(`only ${t.connected} of ${o.viewers} viewers connected in time`);
+          break;
+        }
       }
-    }
-    await sleep(1000);
-    await spawned?.collectGarbage();
-    const idle = await probe.sample();
-    const idleViewers = totals().connected;
+      await sleep(1000);
+      await spawned?.collectGarbage();
+      return { sample: await probe.sample(), viewers: totals().connected };
+    };
+    // Two halves, memory sampled after each: the difference is what one more idle viewer
+    // costs, free of one-time growth (heap spaces sized up by the connection burst, code).
+    const half = await connectAll(shares.map((s) => s.slice(0, Math.ceil(s.length / 2))));
+    const full = await connectAll(shares.map((s) => s.slice(Math.ceil(s.length / 2))));
+    const idle = full.sample;
+    const idleViewers = full.viewers;
 
     // Stream.
     let peakRss = idle.rssBytes ?? 0;
@@ -217,7 +225,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
 
     return buildReport({
       o, targetName, spawned: spawned !== null, frameBytes, windowFrames, workers: workers.length, sourceAddresses: sourceAddresses.length,
-      results: [...results.values()], base, idle, idleViewers, start, end: endSample, peakRss,
+      results: [...results.values()], base, idle, idleViewers, half: half.sample, halfViewers: half.viewers, start, end: endSample, peakRss,
       wallSeconds: (windowEnd - windowStart) / 1000, genCpuSeconds: (endCpu.user + endCpu.system) / 1e6,
       machine: startMachine && endMachine ? ((endMachine.busy - startMachine.busy) / Math.max(1, endMachine.total - startMachine.total)) * 100 : null,
       senderLateP99: late.quantileMs(0.99), interval, warnings, probeSource: probe.source,
@@ -286,6 +294,8 @@ interface Collected {
   base: ServerSample;
   idle: ServerSample;
   idleViewers: number;
+  half: ServerSample;
+  halfViewers: number;
   start: ServerSample;
   end: ServerSample;
   peakRss: number;
@@ -430,7 +440,11 @@ export function buildReport(c: Collected): Report {
       rssBaseBytes: c.base.rssBytes,
       rssIdleBytes: c.idle.rssBytes,
       rssPeakBytes: c.peakRss || null,
-      rssPerIdleViewerBytes: perViewer(c.idle.rssBytes, c.idleViewers),
+      rssPerIdleViewerBytes:
+        c.idle.rssBytes !== null && c.half.rssBytes !== null && c.idleViewers > c.halfViewers
+          ? (c.idle.rssBytes - c.half.rssBytes) / (c.idleViewers - c.halfViewers)
+          : perViewer(c.idle.rssBytes, c.idleViewers),
+      rssAveragePerIdleViewerBytes: perViewer(c.idle.rssBytes, c.idleViewers),
       rssPerStreamingViewerBytes: perViewer(c.peakRss || null, c.idleViewers),
     },
     throughput: {
