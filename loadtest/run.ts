@@ -195,7 +195,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         lastProgress = now;
         const phase = seq < FIRST ? 'warm-up' : `${((now - windowStart) / 1000).toFixed(0)}/${o.duration} s`;
         hooks.progress?.(
-          `${targetName}: ${phase} · ${t.connected}/${o.viewers} connected · ${fps.toFixed(1)} fps delivered · p99 ${t.relay.quantileMs(0.99).toFixed(1)} ms · errors ${t.failed}`,
+          `${targetName}: ${phase} · ${t.connected}/${o.viewers + o.lateJoiners} connected · ${fps.toFixed(1)} fps delivered · p99 ${t.relay.quantileMs(0.99).toFixed(1)} ms · errors ${t.failed}`,
         );
       }
       if (!broadcaster.isOpen) {
