@@ -41,6 +41,8 @@ export interface Report {
     source: 'proc' | 'metrics' | 'none';
     cpuSeconds: number | null;
     cpuPercent: number | null;
+    /** Share of the window the server's main thread was runnable but waited for a CPU others held. */
+    cpuWaitPercent: number | null;
     rssBaseBytes: number | null;
     rssIdleBytes: number | null;
     rssPeakBytes: number | null;
@@ -99,7 +101,12 @@ export function formatReport(r: Report): string {
     rows.push(['chat latency p50 / p99', `${f(ch.latencyMs.p50, 2)} / ${f(ch.latencyMs.p99, 2)} ms`]);
   }
   const sv = r.server;
-  rows.push(['server CPU', sv.cpuSeconds === null ? `n/a (${sv.source})` : `${f(sv.cpuSeconds, 2)} s (${f(sv.cpuPercent, 0)}% of a core)`]);
+  rows.push([
+    'server CPU',
+    sv.cpuSeconds === null
+      ? `n/a (${sv.source})`
+      : `${f(sv.cpuSeconds, 2)} s (${f(sv.cpuPercent, 0)}% of a core${sv.cpuWaitPercent === null ? '' : `; waited for a CPU ${f(sv.cpuWaitPercent, 0)}% of the time`})`,
+  ]);
   rows.push(['server CPU per GB delivered', `${f(r.throughput.serverCpuSecondsPerGb, 3)} s (${f(r.throughput.gbDelivered, 2)} GB, ${f(r.throughput.gbitPerSec, 2)} Gbit/s)`]);
   rows.push(['server RSS base / idle / peak', `${mb(sv.rssBaseBytes)} / ${mb(sv.rssIdleBytes)} / ${mb(sv.rssPeakBytes)}`]);
   rows.push([
@@ -138,6 +145,7 @@ export function compareRows(groups: Report[][]): CompareRow[] {
     ['relay latency p99 (ms)', (r) => r.relayLatencyMs.p99],
     ['relay latency p50 (ms)', (r) => r.relayLatencyMs.p50],
     ['server CPU (s)', (r) => r.server.cpuSeconds],
+    ['server waited for a CPU (% of time)', (r) => r.server.cpuWaitPercent],
     ['server CPU-s per GB delivered', (r) => r.throughput.serverCpuSecondsPerGb],
     ['GB delivered', (r) => r.throughput.gbDelivered],
     ['RSS per idle viewer (KB)', (r) => (r.server.rssPerIdleViewerBytes === null ? null : r.server.rssPerIdleViewerBytes / 1024)],

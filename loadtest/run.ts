@@ -356,6 +356,7 @@ export function buildReport(c: Collected): Report {
 
   const cpuSeconds = c.start.cpuSeconds !== null && c.end.cpuSeconds !== null ? c.end.cpuSeconds - c.start.cpuSeconds : null;
   const gb = windowBytes / 1e9;
+  const runWait = c.start.runWaitSeconds != null && c.end.runWaitSeconds != null ? c.end.runWaitSeconds - c.start.runWaitSeconds : null;
   const perViewer = (rss: number | null, n: number) => (rss !== null && c.base.rssBytes !== null && n > 0 ? (rss - c.base.rssBytes) / n : null);
   const elus = results.sort((a, b) => a.index - b.index).map((r) => r.elu);
   const genPercent = cpuPercent(c.genCpuSeconds, c.wallSeconds);
@@ -365,6 +366,11 @@ export function buildReport(c: Collected): Report {
     warnings.push(
       `the load generator was the bottleneck (viewer threads busy ${elus.map((u) => `${Math.round(u * 100)}%`).join(', ')}, ` +
         `frames sent up to ${c.senderLateP99.toFixed(1)} ms late): figures understate the server; try more --workers or a second machine`,
+    );
+  }
+  if (runWait !== null && runWait > 0.1 * c.wallSeconds) {
+    warnings.push(
+      `the server was ready to run but waited for a CPU ${cpuPercent(runWait, c.wallSeconds).toFixed(0)}% of the time (other processes held the cores): its latency figures are inflated by that`,
     );
   }
   if (c.machine !== null && c.machine > 95) {
@@ -437,6 +443,7 @@ export function buildReport(c: Collected): Report {
       source: c.probeSource,
       cpuSeconds,
       cpuPercent: cpuSeconds === null ? null : cpuPercent(cpuSeconds, c.wallSeconds),
+      cpuWaitPercent: runWait === null ? null : cpuPercent(runWait, c.wallSeconds),
       rssBaseBytes: c.base.rssBytes,
       rssIdleBytes: c.idle.rssBytes,
       rssPeakBytes: c.peakRss || null,

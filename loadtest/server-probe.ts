@@ -9,6 +9,17 @@ export interface ServerSample {
   rssBytes: number | null;
   /** Frames the server reports as skipped (latest-frame-wins), when it exposes such a counter. */
   skippedFrames: number | null;
+  /**
+   * Seconds the server's main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat):
+   * time other processes took from it. Only for spawned servers.
+   */
+  runWaitSeconds?: number | null;
+}
+
+/** Second field of /proc/<pid>/schedstat: nanoseconds spent waiting on a run queue. */
+export function parseSchedstatWait(text: string): number | null {
+  const v = Number(text.trim().split(/\s+/)[1]);
+  return Number.isFinite(v) ? v / 1e9 : null;
 }
 
 export interface ServerProbe {
@@ -51,12 +62,21 @@ export function procProbe(pid: number): ServerProbe {
           cpuSeconds: parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'), hz),
           rssBytes: parseProcStatusKb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS'),
           skippedFrames: null,
+          runWaitSeconds: readSchedstat(pid),
         };
       } catch {
         return { cpuSeconds: null, rssBytes: null, skippedFrames: null };
       }
     },
   };
+}
+
+function readSchedstat(pid: number): number | null {
+  try {
+    return parseSchedstatWait(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Sums the samples of Prometheus text-format metrics whose name passes `match`. */
@@ -115,7 +135,7 @@ export function combinedProbe(primary: ServerProbe, extra: ServerProbe | null): 
     source: primary.source,
     async sample() {
       const [a, b] = await Promise.all([primary.sample(), extra.sample()]);
-      return { ...a, skippedFrames: b.skippedFrames };
+      return { ...a, skippedFrames: b.skippedFrames ?? a.skippedFrames };
     },
   };
 }

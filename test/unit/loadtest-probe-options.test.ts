@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OptionsError, parseOptions } from '../../loadtest/options.js';
-import { parseMetrics, parseProcStatCpu, parseProcStatusKb } from '../../loadtest/server-probe.js';
+import { parseMetrics, parseProcStatCpu, parseProcStatusKb, parseSchedstatWait } from '../../loadtest/server-probe.js';
 
 describe('server figures', () => {
   it('reads utime + stime from /proc/<pid>/stat even when the command name has spaces and parentheses', () => {
     const stat = '4242 (node (main) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 11 0 100 1000000 5000';
     assert.equal(parseProcStatCpu(stat, 100), 3.25);
+  });
+
+  it('reads the run-queue wait from /proc/<pid>/schedstat', () => {
+    assert.equal(parseSchedstatWait('209456000 1500000000 2\n'), 1.5);
+    assert.equal(parseSchedstatWait(''), null);
   });
 
   it('reads VmRSS and VmHWM in bytes', () => {
