@@ -364,8 +364,8 @@ export function buildReport(c: Collected): Report {
   const warnings = [...c.warnings];
   if (bottleneck) {
     warnings.push(
-      `the load generator was the bottleneck (viewer threads busy ${elus.map((u) => `${Math.round(u * 100)}%`).join(', ')}, ` +
-        `frames sent up to ${c.senderLateP99.toFixed(1)} ms late): figures understate the server; try more --workers or a second machine`,
+      `the load generator fell behind (viewer threads busy ${elus.map((u) => `${Math.round(u * 100)}%`).join(', ')}, ` +
+        `frames sent up to ${c.senderLateP99.toFixed(1)} ms late): figures understate the server; if other work held the CPU, rerun on a quiet machine, else add --workers or use a second machine`,
     );
   }
   if (runWait !== null && runWait > 0.1 * c.wallSeconds) {
