@@ -70,14 +70,18 @@ export function encodeChat(target: TargetName, text: string, ref: string): strin
 export interface ChatSeen {
   ref: string;
   text: string;
+  /** beamcast's per-room chat id (the relays have none). */
+  id: number | null;
 }
 
 /** Full parse of a chat message (chatters only). */
 export function decodeChat(target: TargetName, text: string): ChatSeen | null {
   try {
     let msg: unknown = target === 'socketio' ? (JSON.parse(text.slice(2)) as unknown[])[1] : JSON.parse(text);
-    const m = msg as { type?: unknown; ref?: unknown; text?: unknown };
-    if (m && m.type === 'chat' && typeof m.ref === 'string' && typeof m.text === 'string') return { ref: m.ref, text: m.text };
+    const m = msg as { type?: unknown; ref?: unknown; text?: unknown; id?: unknown };
+    if (m && m.type === 'chat' && typeof m.ref === 'string' && typeof m.text === 'string') {
+      return { ref: m.ref, text: m.text, id: typeof m.id === 'number' ? m.id : null };
+    }
     msg = null;
   } catch {
     // not ours

@@ -36,7 +36,7 @@ export interface Report {
   captureLatencyMs: LatencySummary;
   lateJoiners: { count: number; withoutFrame: number; firstFrameMs: { p50: number; p99: number; max: number }; connectToFirstFrameMs: { p50: number; p99: number; max: number } };
   slowViewers: { count: number; windowFrames: number; closes: Record<string, number> };
-  chat: { sent: number; accepted: number; expectedDeliveries: number; received: number; lost: number; unconfirmed: number; refusals: number; latencyMs: LatencySummary };
+  chat: { sent: number; accepted: number; expectedDeliveries: number; received: number; lost: number; idGaps: number; unconfirmed: number; refusals: number; latencyMs: LatencySummary };
   server: {
     source: 'proc' | 'metrics' | 'none';
     cpuSeconds: number | null;
@@ -97,7 +97,7 @@ export function formatReport(r: Report): string {
   if (r.chat.sent) {
     const ch = r.chat;
     rows.push(['chat sent / accepted / received', `${ch.sent} / ${ch.accepted} / ${ch.received} of ${ch.expectedDeliveries}`]);
-    rows.push(['chat lost', `${ch.lost}${ch.unconfirmed ? ` (${ch.unconfirmed} never confirmed to the sender, ${ch.refusals} refusals)` : ''}`]);
+    rows.push(['chat lost / id gaps', `${ch.lost} / ${ch.idGaps}${ch.unconfirmed ? ` (${ch.unconfirmed} never confirmed to the sender, ${ch.refusals} refusals)` : ''}`]);
     rows.push(['chat latency p50 / p99', `${f(ch.latencyMs.p50, 2)} / ${f(ch.latencyMs.p99, 2)} ms`]);
   }
   const sv = r.server;

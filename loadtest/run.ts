@@ -435,6 +435,7 @@ export function buildReport(c: Collected): Report {
       expectedDeliveries,
       received: chatReceived,
       lost: chatLost,
+      idGaps: results.reduce((a, r) => a + r.chat.idGaps, 0),
       unconfirmed: chatSent - totalAccepted,
       refusals: results.reduce((a, r) => a + r.chat.refusals, 0),
       latencyMs: merge((r) => r.chat.latency).summary(),

@@ -45,6 +45,8 @@ export interface ChatResult {
   /** Per plain viewer (not slow): chat messages counted. */
   plainReceived: number[];
   refusals: number;
+  /** Times a chatter saw beamcast's chat id jump by more than one. */
+  idGaps: number;
   latency: HistogramData;
 }
 

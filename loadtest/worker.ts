@@ -28,6 +28,7 @@ interface Viewer {
   key: string;
   sent: number;
   echoed: number;
+  lastChatId: number;
   bySender: Map<string, number> | null;
 }
 
@@ -47,6 +48,7 @@ let windowBytes = 0;
 let allBytes = 0;
 let chatSent = 0;
 let chatRefusals = 0;
+let chatIdGaps = 0;
 let finishing = false;
 const lateTimers: NodeJS.Timeout[] = [];
 let eluStart: ReturnType<typeof performance.eventLoopUtilization> | null = null;
@@ -92,6 +94,7 @@ function openViewer(kind: ViewerKind | 'late', i: number): void {
     key: `${setup.index}.${i}`,
     sent: 0,
     echoed: 0,
+    lastChatId: 0,
     bySender: kind === 'chatter' ? new Map() : null,
   };
   attempted++;
@@ -147,6 +150,11 @@ function onChat(v: Viewer, text: string, now: number): void {
   const sender = chat.ref.slice(0, dot);
   v.bySender!.set(sender, (v.bySender!.get(sender) ?? 0) + 1);
   if (sender === v.key) v.echoed++;
+  // Chat ids rise by one per room: a jump means a message was lost on the way to this viewer.
+  if (chat.id !== null) {
+    if (v.lastChatId > 0 && chat.id !== v.lastChatId + 1) chatIdGaps++;
+    v.lastChatId = chat.id;
+  }
   const t = /^t=(\d+(?:\.\d+)?)/.exec(chat.text);
   if (t) chatLatency.recordMs(now - Number(t[1]));
 }
@@ -206,7 +214,7 @@ function result(): WorkerResult {
   const windowFrames: number[] = [];
   const slow = { count: 0, windowFrames: 0, closes: {} as Record<string, number> };
   const late = { count: 0, firstFrameMs: [] as number[], connectToFirstFrameMs: [] as number[], withoutFrame: 0 };
-  const chat: ChatResult = { sent: chatSent, accepted: {}, receivedBySender: [], plainReceived: [], refusals: chatRefusals, latency: chatLatency.toData() };
+  const chat: ChatResult = { sent: chatSent, accepted: {}, receivedBySender: [], plainReceived: [], refusals: chatRefusals, idGaps: chatIdGaps, latency: chatLatency.toData() };
   for (const v of viewers) {
     if (v.conn.openedAt === 0) continue;
     if (v.kind === 'slow') {

@@ -55,6 +55,7 @@ describe('npm run loadtest against a spawned server', () => {
     assert.ok(r.chat.sent > 0);
     assert.equal(r.chat.accepted, r.chat.sent);
     assert.equal(r.chat.lost, 0);
+    assert.equal(r.chat.idGaps, 0);
     assert.equal(r.chat.received, r.chat.expectedDeliveries);
     assert.ok(r.server.cpuSeconds !== null && r.server.cpuSeconds >= 0);
     assert.ok(r.server.rssPeakBytes !== null && r.server.rssPeakBytes > 0);
