@@ -49,9 +49,11 @@ export class Session implements Member {
   quality: string;
   private readonly room: Room;
   private keptLog: Log | null = null;
-  private readonly chatBucket: TokenBucket;
-  private readonly frameBucket: TokenBucket;
-  private readonly errorState = new Map<ErrorCode, { at: number; dropped: number }>();
+  // Made on first use: most viewers never chat, never send a frame and never get an error, and
+  // an idle viewer's memory is the server's capacity (a fresh bucket starts full either way).
+  private chatBucket: TokenBucket | null = null;
+  private frameBucket: TokenBucket | null = null;
+  private errorState: Map<ErrorCode, { at: number; dropped: number }> | null = null;
   private strikes = 0;
   private strikeWindowStart = 0;
   private joined = false;
@@ -63,15 +65,10 @@ export class Session implements Member {
     private readonly opts: RoomOptions,
     id = newSessionId(),
   ) {
-    const now = Date.now();
     this.room = init.room;
     this.quality = init.quality;
     const name = init.name || (init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`);
     this.sender = { id, name, color: senderColor(id), role: init.role };
-    const { limits } = opts;
-    this.chatBucket = new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
-    // A quarter second of burst absorbs capture jitter without letting the average exceed maxFps.
-    this.frameBucket = new TokenBucket(limits.maxFps, Math.max(2, Math.ceil(limits.maxFps / 4)), now);
   }
 
   get role(): Role {
@@ -154,6 +151,8 @@ export class Session implements Member {
     const check = checkFrame(bytes);
     if (!check.ok) return this.rejectFrame(check.reason === 'not_jpeg' ? 'FRAME_NOT_JPEG' : 'FRAME_MALFORMED');
     const now = Date.now();
+    // A quarter second of burst absorbs capture jitter without letting the average exceed maxFps.
+    this.frameBucket ??= new TokenBucket(limits.maxFps, Math.max(2, Math.ceil(limits.maxFps / 4)), now);
     if (!this.frameBucket.take(now)) {
       telemetry.framesSkipped('rate_limit', 1);
       this.sendError('FRAME_RATE_LIMITED', now);
@@ -206,7 +205,11 @@ export class Session implements Member {
     let refused: ErrorCode | null = null;
     if (text.trim().length === 0) refused = 'CHAT_EMPTY';
     else if (text.length > limits.maxChatLength) refused = 'CHAT_TOO_LONG';
-    else if (!this.chatBucket.take(Date.now())) refused = 'CHAT_RATE_LIMITED';
+    else {
+      const now = Date.now();
+      this.chatBucket ??= new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
+      if (!this.chatBucket.take(now)) refused = 'CHAT_RATE_LIMITED';
+    }
     if (refused) {
       telemetry.chatRefused(refused);
       return this.reject(refused, false);
@@ -245,6 +248,7 @@ export class Session implements Member {
 
   /** Sends `error`, at most once per code per second; the ones held back are counted in `dropped`. */
   private sendError(code: ErrorCode, now: number): void {
+    this.errorState ??= new Map();
     let st = this.errorState.get(code);
     if (!st) {
       st = { at: 0, dropped: 0 };
