@@ -52,7 +52,7 @@ Simulates viewers (and a broadcaster) against a beamcast server and reports what
   --late-joiners N      viewers joining during the run; times their first frame (default 0)
   --chatters N          viewers that also chat; delivery checked by id (default 0)
   --chat-rate R         chat messages per second per chatter (default 1)
-  --slow-viewers P      fraction of viewers that stop reading after their first frame (default 0)
+  --slow-viewers P      fraction of viewers that stop reading halfway through the window (default 0)
   --ramp S              connections opened per second (default 1000)
   --workers W           viewer threads (default: CPU count, at most 4)
   --source-addresses N  spread viewers over 127.0.0.1..N (default: one per 20000 viewers)

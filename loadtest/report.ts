@@ -35,7 +35,8 @@ export interface Report {
   relayLatencyMs: LatencySummary;
   captureLatencyMs: LatencySummary;
   lateJoiners: { count: number; withoutFrame: number; firstFrameMs: { p50: number; p99: number; max: number }; connectToFirstFrameMs: { p50: number; p99: number; max: number } };
-  slowViewers: { count: number; windowFrames: number; closes: Record<string, number> };
+  /** Slow viewers stop reading halfway through the window: the others' p99 before and after, same run. */
+  slowViewers: { count: number; windowFrames: number; closes: Record<string, number>; othersP99BeforeMs: number; othersP99AfterMs: number };
   chat: { sent: number; accepted: number; expectedDeliveries: number; received: number; lost: number; idGaps: number; unconfirmed: number; refusals: number; latencyMs: LatencySummary };
   server: {
     source: 'proc' | 'metrics' | 'none';
@@ -93,7 +94,14 @@ export function formatReport(r: Report): string {
     rows.push(['late joiners: first frame p50 / p99', `${f(lj.firstFrameMs.p50, 2)} / ${f(lj.firstFrameMs.p99, 2)} ms after ${r.target === 'beamcast' || r.target === 'socketio' ? 'welcome' : 'open'}`]);
     rows.push(['late joiners: connect → frame p50 / p99', `${f(lj.connectToFirstFrameMs.p50, 2)} / ${f(lj.connectToFirstFrameMs.p99, 2)} ms (${lj.withoutFrame} without a frame)`]);
   }
-  if (r.slowViewers.count) rows.push(['slow viewers', `${r.slowViewers.count}, closed by server: ${fmtCounts(r.slowViewers.closes, {}) || '0'}`]);
+  if (r.slowViewers.count) {
+    const sl = r.slowViewers;
+    rows.push(['slow viewers (stop reading halfway)', `${sl.count}, closed by server: ${fmtCounts(sl.closes, {}) || '0'}`]);
+    rows.push([
+      "others' relay p99 before / after they stop",
+      `${f(sl.othersP99BeforeMs, 2)} / ${f(sl.othersP99AfterMs, 2)} ms (${f(sl.othersP99BeforeMs > 0 ? sl.othersP99AfterMs / sl.othersP99BeforeMs : null, 2)}x)`,
+    ]);
+  }
   if (r.chat.sent) {
     const ch = r.chat;
     rows.push(['chat sent / accepted / received', `${ch.sent} / ${ch.accepted} / ${ch.received} of ${ch.expectedDeliveries}`]);

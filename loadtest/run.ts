@@ -73,7 +73,17 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   const sampler: { timer: NodeJS.Timeout | null } = { timer: null };
   try {
     for (let i = 0; i < o.workers; i++) {
-      const setup: WorkerSetup = { index: i, target: targetName, host, port, room: o.room, sourceAddresses, windowFirstSeq: FIRST, windowLastSeq: LAST };
+      const setup: WorkerSetup = {
+        index: i,
+        target: targetName,
+        host,
+        port,
+        room: o.room,
+        sourceAddresses,
+        windowFirstSeq: FIRST,
+        windowLastSeq: LAST,
+        slowStopSeq: FIRST + Math.floor(windowFrames / 2),
+      };
       const w = new Worker(bundle.worker, { workerData: setup });
       w.on('message', (m: Progress | WorkerResult) => {
         if (m.type === 'progress') latest.set(m.index, m);
@@ -377,6 +387,8 @@ export function buildReport(c: Collected): Report {
     warnings.push(`the machine's CPU was ${c.machine.toFixed(0)}% busy: server and generator competed for cores, compare runs only as ratios within one run`);
   }
   const relayP50 = merge((r) => r.relay).quantileMs(0.5);
+  const before = merge((r) => r.relayHalves[0]);
+  const after = merge((r) => r.relayHalves[1]);
   const captureP50 = merge((r) => r.capture).quantileMs(0.5);
   if (captureP50 - relayP50 > 2 * c.interval) {
     warnings.push(
@@ -428,7 +440,13 @@ export function buildReport(c: Collected): Report {
       firstFrameMs: { p50: quantile(lateFirst, 0.5), p99: quantile(lateFirst, 0.99), max: quantile(lateFirst, 1) },
       connectToFirstFrameMs: { p50: quantile(lateConnect, 0.5), p99: quantile(lateConnect, 0.99), max: quantile(lateConnect, 1) },
     },
-    slowViewers: { count: results.reduce((a, r) => a + r.slow.count, 0), windowFrames: results.reduce((a, r) => a + r.slow.windowFrames, 0), closes: slowCloses },
+    slowViewers: {
+      count: results.reduce((a, r) => a + r.slow.count, 0),
+      windowFrames: results.reduce((a, r) => a + r.slow.windowFrames, 0),
+      closes: slowCloses,
+      othersP99BeforeMs: before.quantileMs(0.99),
+      othersP99AfterMs: after.quantileMs(0.99),
+    },
     chat: {
       sent: chatSent,
       accepted: totalAccepted,

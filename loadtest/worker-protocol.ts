@@ -14,6 +14,8 @@ export interface WorkerSetup {
   /** Frames with seq in [first, last] are the measured window. */
   windowFirstSeq: number;
   windowLastSeq: number;
+  /** Slow viewers stop reading at this seq, the middle of the window, so that the others' latency can be compared before and after in one run. */
+  slowStopSeq: number;
 }
 
 export type ToWorker =
@@ -58,6 +60,8 @@ export interface WorkerResult {
   windowBytes: number;
   allBytes: number;
   relay: HistogramData;
+  /** Relay latency of normal viewers before and after slowStopSeq. */
+  relayHalves: [HistogramData, HistogramData];
   capture: HistogramData;
   slow: { count: number; windowFrames: number; closes: Record<string, number> };
   late: { count: number; firstFrameMs: number[]; connectToFirstFrameMs: number[]; withoutFrame: number };

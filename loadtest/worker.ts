@@ -9,7 +9,7 @@ import type { ChatResult, Progress, ToWorker, ViewerKind, WorkerResult, WorkerSe
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
-const { target, windowFirstSeq: FIRST, windowLastSeq: LAST } = setup;
+const { target, windowFirstSeq: FIRST, windowLastSeq: LAST, slowStopSeq: SLOW_STOP } = setup;
 const welcomeClock = hasWelcome(target);
 const CHAT_CAPTURE = 64 * 1024;
 
@@ -33,6 +33,7 @@ interface Viewer {
 }
 
 const relay = new Histogram();
+const relayHalves = [new Histogram(), new Histogram()] as const;
 const capture = new Histogram();
 const chatLatency = new Histogram();
 const viewers: Viewer[] = [];
@@ -64,7 +65,7 @@ function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, 
   if (v.kind === 'late') return;
   if (v.kind === 'slow') {
     v.windowFrames++;
-    if (!v.paused) {
+    if (!v.paused && seq >= SLOW_STOP) {
       v.paused = true;
       v.conn.stopReading();
     }
@@ -75,6 +76,7 @@ function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, 
   windowFramesTotal++;
   windowBytes += length;
   relay.recordMs(now - relayedAt);
+  relayHalves[seq < SLOW_STOP ? 0 : 1].recordMs(now - relayedAt);
   capture.recordMs(now - capturedAt);
 }
 
@@ -245,6 +247,7 @@ function result(): WorkerResult {
     windowBytes,
     allBytes,
     relay: relay.toData(),
+    relayHalves: [relayHalves[0].toData(), relayHalves[1].toData()],
     capture: capture.toData(),
     slow,
     late,
