@@ -30,6 +30,8 @@ export interface Report {
     missed: number;
     deliveredRatio: number;
     skippedByServer: number | null;
+    /** Errors beamcast sent the broadcaster (e.g. FRAME_RATE_LIMITED), including the ones it folded into `dropped`. */
+    refusedToBroadcaster: Record<string, number>;
   };
   fps: { target: number; mean: number; min: number; p1: number };
   relayLatencyMs: LatencySummary;
@@ -85,6 +87,7 @@ export function formatReport(r: Report): string {
     ['connection errors', `${r.connections.errors}${fmtCounts(r.connections.refused, r.connections.unexpectedCloses)}`],
     ['delivered', `${pct(r.frames.deliveredRatio)} (${r.frames.received} of ${r.frames.expectedPerViewer * r.frames.measuredViewers})`],
     ['frames skipped by server', r.frames.skippedByServer === null ? `n/a (missed by viewers: ${r.frames.missed})` : String(r.frames.skippedByServer)],
+    ['frames refused at the server (at least)', fmtCounts(r.frames.refusedToBroadcaster, {}).replace(/^ \((.*)\)$/, '$1') || '0'],
     ['fps per viewer mean / p1 / min', `${f(r.fps.mean, 2)} / ${f(r.fps.p1, 2)} / ${f(r.fps.min, 2)}`],
     ['relay latency p50 / p95 / p99 / max', `${f(l.p50, 2)} / ${f(l.p95, 2)} / ${f(l.p99, 2)} / ${f(l.max, 2)} ms`],
     ['capture latency p50 / p99', `${f(c.p50, 2)} / ${f(c.p99, 2)} ms`],

@@ -70,6 +70,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   const results = new Map<number, WorkerResult>();
   const resultWaiters: (() => void)[] = [];
   let broadcaster: LeanSocket | null = null;
+  const frameRefusals: FrameRefusals = {};
   const sampler: { timer: NodeJS.Timeout | null } = { timer: null };
   try {
     for (let i = 0; i < o.workers; i++) {
@@ -103,7 +104,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
     const base = await probe.sample();
 
     // The broadcaster: one connection from this thread, frames on a drift-free schedule.
-    broadcaster = await openBroadcaster(targetName, host, port, wsPath(targetName, o.room, 'broadcaster', key));
+    broadcaster = await openBroadcaster(targetName, host, port, wsPath(targetName, o.room, 'broadcaster', key), frameRefusals);
 
     // Viewers: kinds spread evenly, then dealt round-robin to the threads.
     const kinds: ViewerKind[] = [];
@@ -238,7 +239,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       results: [...results.values()], base, idle, idleViewers, half: half.sample, halfViewers: half.viewers, start, end: endSample, peakRss,
       wallSeconds: (windowEnd - windowStart) / 1000, genCpuSeconds: (endCpu.user + endCpu.system) / 1e6,
       machine: startMachine && endMachine ? ((endMachine.busy - startMachine.busy) / Math.max(1, endMachine.total - startMachine.total)) * 100 : null,
-      senderLateP99: late.quantileMs(0.99), interval, warnings, probeSource: probe.source,
+      senderLateP99: late.quantileMs(0.99), interval, warnings, probeSource: probe.source, frameRefusals,
     });
   } finally {
     if (sampler.timer) clearInterval(sampler.timer);
@@ -257,7 +258,10 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   }
 }
 
-function openBroadcaster(target: TargetName, host: string, port: number, path: string): Promise<LeanSocket> {
+/** Errors the server sent the broadcaster, by code, counting the ones it reported as `dropped`. */
+type FrameRefusals = Record<string, number>;
+
+function openBroadcaster(target: TargetName, host: string, port: number, path: string, refusals: FrameRefusals): Promise<LeanSocket> {
   return new Promise((resolve, reject) => {
     let ready = false;
     const timer = setTimeout(() => reject(new Error('the broadcaster could not connect within 10 s')), 10_000);
@@ -275,6 +279,14 @@ function openBroadcaster(target: TargetName, host: string, port: number, path: s
         binary: () => {},
         text: (conn, bytes, len, total) => {
           if (classifyText(target, conn, bytes, len, total) === 'welcome' && target === 'socketio') done(conn);
+          if (target === 'beamcast' && total === len && bytes[2] === 0x74 /* {"type":"error" */) {
+            try {
+              const m = JSON.parse(Buffer.from(bytes.subarray(0, len)).toString()) as { type?: string; code?: string; dropped?: number };
+              if (m.type === 'error' && m.code) refusals[m.code] = (refusals[m.code] ?? 0) + 1 + (m.dropped ?? 0);
+            } catch {
+              // not JSON: ignore
+            }
+          }
         },
         refused: (_c, status, code) => {
           clearTimeout(timer);
@@ -316,6 +328,7 @@ interface Collected {
   interval: number;
   warnings: string[];
   probeSource: ServerProbe['source'];
+  frameRefusals: FrameRefusals;
 }
 
 export function buildReport(c: Collected): Report {
@@ -430,6 +443,7 @@ export function buildReport(c: Collected): Report {
       missed: expected - received,
       deliveredRatio: ratio(received, expected),
       skippedByServer: c.start.skippedFrames !== null && c.end.skippedFrames !== null ? c.end.skippedFrames - c.start.skippedFrames : null,
+      refusedToBroadcaster: c.frameRefusals,
     },
     fps: { target: o.fps, ...fpsFigures(counts, c.windowFrames / o.fps) },
     relayLatencyMs: merge((r) => r.relay).summary(),

@@ -45,6 +45,7 @@ describe('npm run loadtest against a spawned server', () => {
     assert.equal(r.frames.expectedPerViewer, 30);
     assert.equal(r.frames.received, 27 * 30);
     assert.equal(r.frames.deliveredRatio, 1);
+    assert.deepEqual(r.frames.refusedToBroadcaster, {});
     assert.equal(r.fps.min, 10);
     assert.equal(r.relayLatencyMs.count, 27 * 30);
     assert.ok(r.relayLatencyMs.p50 >= 0 && r.relayLatencyMs.p99 >= r.relayLatencyMs.p50 && r.relayLatencyMs.max >= r.relayLatencyMs.p99);
