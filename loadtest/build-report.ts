@@ -131,7 +131,7 @@ export function buildReport(c: Collected): Report {
       slowViewers: o.slowViewers,
       ramp: o.ramp,
       workers: c.workers,
-      sourceAddresses: c.sourceAddresses,
+      sourceAddresses: Math.max(1, c.sourceAddresses),
     },
     connections: {
       attempted: o.viewers + o.lateJoiners,

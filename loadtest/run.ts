@@ -63,7 +63,8 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   const FIRST = warmupFrames + 1;
   const LAST = warmupFrames + windowFrames;
   const interval = 1000 / o.fps;
-  const sourceAddresses = Array.from({ length: o.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`);
+  // Extra loopback source addresses multiply the ephemeral ports; they only reach a loopback server.
+  const sourceAddresses = host.startsWith('127.') && o.sourceAddresses > 1 ? Array.from({ length: o.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : [];
 
   const workers: Worker[] = [];
   const latest = new Map<number, Progress>();

@@ -105,7 +105,7 @@ function openViewer(kind: ViewerKind | 'late', i: number): void {
       host: setup.host,
       port: setup.port,
       path: wsPath(target, setup.room, 'viewer'),
-      localAddress: addrs.length > 1 || addrs[0] !== '127.0.0.1' ? addrs[i % addrs.length] : undefined,
+      localAddress: addrs.length > 0 ? addrs[i % addrs.length] : undefined,
     },
     {
       open: () => {
