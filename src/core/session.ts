@@ -47,11 +47,13 @@ export function newSessionId(): string {
 export class Session implements Member {
   readonly sender: Sender;
   quality: string;
-  readonly log: Log;
   private readonly room: Room;
-  private readonly chatBucket: TokenBucket;
-  private readonly frameBucket: TokenBucket;
-  private readonly errorState = new Map<ErrorCode, { at: number; dropped: number }>();
+  private keptLog: Log | null = null;
+  // Made on first use: most viewers never chat, never send a frame and never get an error, and
+  // an idle viewer's memory is the server's capacity (a fresh bucket starts full either way).
+  private chatBucket: TokenBucket | null = null;
+  private frameBucket: TokenBucket | null = null;
+  private errorState: Map<ErrorCode, { at: number; dropped: number }> | null = null;
   private strikes = 0;
   private strikeWindowStart = 0;
   private joined = false;
@@ -65,21 +67,27 @@ export class Session implements Member {
     private readonly opts: RoomOptions,
     id = newSessionId(),
   ) {
-    const now = Date.now();
     this.room = init.room;
     this.quality = init.quality;
     const name = init.name || (init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`);
     this.sender = { id, name, color: senderColor(id), role: init.role };
-    this.log = init.log.child({ conn: id, room: this.room.name, role: init.role });
-    this.traceFrames = this.log.isLevelEnabled?.('trace') ?? false;
-    const { limits } = opts;
-    this.chatBucket = new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
-    // A quarter second of burst absorbs capture jitter without letting the average exceed maxFps.
-    this.frameBucket = new TokenBucket(limits.maxFps, Math.max(2, Math.ceil(limits.maxFps / 4)), now);
+    this.traceFrames = init.role === 'broadcaster' && (init.log.isLevelEnabled?.('trace') ?? false);
   }
 
   get role(): Role {
     return this.sender.role;
+  }
+
+  /**
+   * This connection's child logger. A pino child costs about 1 KB, more than everything else a
+   * viewer holds, and a viewer logs two or three lines in its life: viewers make it per use,
+   * broadcasters (trace line per frame) keep theirs.
+   */
+  get log(): Log {
+    if (this.keptLog) return this.keptLog;
+    const child = this.init.log.child({ conn: this.sender.id, room: this.room.name, role: this.init.role });
+    if (this.init.role === 'broadcaster') this.keptLog = child;
+    return child;
   }
 
   /** welcome → history → (room join hands over the cached frame), all in the same tick. */
@@ -146,6 +154,10 @@ export class Session implements Member {
     const check = checkFrame(bytes);
     if (!check.ok) return this.rejectFrame(check.reason === 'not_jpeg' ? 'FRAME_NOT_JPEG' : 'FRAME_MALFORMED');
     const now = Date.now();
+    // One second of burst: after a stall (the server or the network held frames back) the frames
+    // arrive together, and a short burst allowance would drop the newest of them, the worst pick
+    // for live video. The long-run average still cannot exceed maxFps.
+    this.frameBucket ??= new TokenBucket(limits.maxFps, Math.max(2, limits.maxFps), now);
     if (!this.frameBucket.take(now)) {
       telemetry.framesSkipped('rate_limit', 1);
       this.sendError('FRAME_RATE_LIMITED', now);
@@ -198,7 +210,11 @@ export class Session implements Member {
     let refused: ErrorCode | null = null;
     if (text.trim().length === 0) refused = 'CHAT_EMPTY';
     else if (text.length > limits.maxChatLength) refused = 'CHAT_TOO_LONG';
-    else if (!this.chatBucket.take(Date.now())) refused = 'CHAT_RATE_LIMITED';
+    else {
+      const now = Date.now();
+      this.chatBucket ??= new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
+      if (!this.chatBucket.take(now)) refused = 'CHAT_RATE_LIMITED';
+    }
     if (refused) {
       telemetry.chatRefused(refused);
       return this.reject(refused, false);
@@ -237,6 +253,7 @@ export class Session implements Member {
 
   /** Sends `error`, at most once per code per second; the ones held back are counted in `dropped`. */
   private sendError(code: ErrorCode, now: number): void {
+    this.errorState ??= new Map();
     let st = this.errorState.get(code);
     if (!st) {
       st = { at: 0, dropped: 0 };

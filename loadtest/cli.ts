@@ -1,0 +1,66 @@
+// `npm run loadtest -- ...`: one scenario, or the same scenario against beamcast and baselines.
+import { writeFileSync } from 'node:fs';
+import { HELP, OptionsError, parseOptions } from './options.js';
+import { compareRows, formatBrief, formatCompare, formatReport, type Report } from './report.js';
+import { runScenario } from './run.js';
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let o;
+  try {
+    o = parseOptions(argv);
+  } catch (err) {
+    if (err instanceof OptionsError) {
+      process.stderr.write(`loadtest: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  const progress = (line: string) => {
+    if (!o.progress) return;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (Date.now() - lastLine >= 5000) {
+      lastLine = Date.now();
+      process.stderr.write(`${line}\n`);
+    }
+  };
+  const endProgress = () => o.progress && tty && process.stderr.write('\r\x1b[2K');
+
+  const targets = [o.target, ...o.compare.filter((t) => t !== o.target)];
+  const groups: Report[][] = targets.map(() => []);
+  const runs: Report[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    // Later rounds rotate the order, so that no target always runs first (or last) in a drifting machine.
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + round) % targets.length;
+      const report = await runScenario(o, targets[i]!, { progress });
+      endProgress();
+      groups[i]!.push(report);
+      runs.push(report);
+      process.stdout.write(o.rounds > 1 ? `round ${round + 1}: ${formatBrief(report)}\n` : `${formatReport(report)}\n\n`);
+    }
+  }
+  if (targets.length > 1) {
+    const how = o.rounds > 1 ? `medians of ${o.rounds} rounds` : 'one run each';
+    process.stdout.write(`\nSide by side (ratios to ${targets[0]}; same scenario, ${how}, one target after the other):\n${formatCompare(groups)}\n`);
+  }
+  if (o.json) {
+    const out = runs.length > 1 ? { command: argv, runs, compare: compareRows(groups) } : { command: argv, ...runs[0]! };
+    writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`\nloadtest: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

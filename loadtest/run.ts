@@ -1,0 +1,260 @@
+// Runs one scenario against one target: connect, idle, stream (warm-up, then the measured
+// window), drain, collect. Frames are numbered, so the measured window is the seq range
+// [warm-up + 1, warm-up + fps × duration] and every viewer knows what it should have received.
+import { Worker } from 'node:worker_threads';
+import { encodeFrame } from '../src/protocol/frame-header.js';
+import { openBroadcaster, type FrameRefusals } from './broadcaster.js';
+import { buildReport } from './build-report.js';
+import { bundleLoadtest } from './bundle.js';
+import { framePreamble, wsPath, type TargetName } from './dialect.js';
+import { Histogram } from './histogram.js';
+import { generatedJpegs, loadJpegs } from './jpeg-frames.js';
+import { wallNow, type LeanSocket } from './lean-socket.js';
+import type { LoadtestOptions } from './options.js';
+import type { Report } from './report.js';
+import { combinedProbe, machineCpu, metricsProbe, procProbe, type ServerProbe, type ServerSample } from './server-probe.js';
+import { spawnTarget, type SpawnedTarget } from './spawn-target.js';
+import type { Progress, ToWorker, ViewerKind, WorkerResult, WorkerSetup } from './worker-protocol.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const noProbe: ServerProbe = { source: 'none', sample: async () => ({ cpuSeconds: null, rssBytes: null, skippedFrames: null }) };
+
+export interface RunHooks {
+  /** Live status, about once a second. */
+  progress?(line: string): void;
+}
+
+export async function runScenario(o: LoadtestOptions, targetName: TargetName, hooks: RunHooks = {}): Promise<Report> {
+  const jpegs = o.frames ? await loadJpegs(o.frames) : await generatedJpegs(Math.round(o.frameKb * 1024));
+  const frameBytes = Math.round(jpegs.reduce((a, b) => a + b.length, 0) / jpegs.length) + 24;
+  const bundle = await bundleLoadtest();
+  const warnings: string[] = [];
+
+  let spawned: SpawnedTarget | null = null;
+  let host: string;
+  let port: number;
+  let key = o.key;
+  let probe: ServerProbe = noProbe;
+  if (o.spawn) {
+    const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile, '--cpu-prof-name', `${targetName}-${Date.now()}.cpuprofile`] : [];
+    spawned = await spawnTarget(targetName, {
+      env: o.serverEnv,
+      nodeArgs,
+      maxFrameBytes: Math.max(...jpegs.map((j) => j.length)) * 2,
+      maxFps: Math.ceil(o.fps * 2),
+      chatRate: o.chatRate,
+    });
+    host = spawned.host;
+    port = spawned.wsPort;
+    key = spawned.key(o.room);
+    const metrics = spawned.httpPort ? await metricsProbe(`http://${host}:${spawned.httpPort}`) : null;
+    probe = combinedProbe(procProbe(spawned.pid), metrics);
+  } else {
+    const u = new URL(o.wsUrl!);
+    host = u.hostname;
+    port = Number(u.port || (u.protocol === 'wss:' ? 443 : 80));
+    if (u.protocol !== 'ws:') throw new Error('only ws:// URLs are supported (measure behind TLS termination with its plain port)');
+    probe = (o.httpUrl ? await metricsProbe(o.httpUrl) : null) ?? noProbe;
+    if (probe.source === 'none') warnings.push('server CPU and RSS unknown: give --http-url of a server with /metrics, or use --spawn');
+  }
+
+  const warmupFrames = Math.ceil(o.fps * o.warmup);
+  const windowFrames = Math.max(1, Math.round(o.fps * o.duration));
+  const FIRST = warmupFrames + 1;
+  const LAST = warmupFrames + windowFrames;
+  const interval = 1000 / o.fps;
+  // Extra loopback source addresses multiply the ephemeral ports; they only reach a loopback server.
+  const sourceAddresses = host.startsWith('127.') && o.sourceAddresses > 1 ? Array.from({ length: o.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : [];
+
+  const workers: Worker[] = [];
+  const latest = new Map<number, Progress>();
+  const results = new Map<number, WorkerResult>();
+  const resultWaiters: (() => void)[] = [];
+  let broadcaster: LeanSocket | null = null;
+  const frameRefusals: FrameRefusals = {};
+  const sampler: { timer: NodeJS.Timeout | null } = { timer: null };
+  try {
+    for (let i = 0; i < o.workers; i++) {
+      const setup: WorkerSetup = {
+        index: i,
+        target: targetName,
+        host,
+        port,
+        room: o.room,
+        sourceAddresses,
+        windowFirstSeq: FIRST,
+        windowLastSeq: LAST,
+        slowStopSeq: FIRST + Math.floor(windowFrames / 2),
+      };
+      const w = new Worker(bundle.worker, { workerData: setup });
+      w.on('message', (m: Progress | WorkerResult) => {
+        if (m.type === 'progress') latest.set(m.index, m);
+        else {
+          results.set(m.index, m);
+          resultWaiters.splice(0).forEach((f) => f());
+        }
+      });
+      w.on('error', (err) => warnings.push(`viewer thread ${i} failed: ${err.message}`));
+      workers.push(w);
+    }
+    const send = (i: number, msg: ToWorker) => workers[i]!.postMessage(msg);
+    const sendAll = (msg: ToWorker) => workers.forEach((w) => w.postMessage(msg));
+
+    await sleep(500);
+    await spawned?.collectGarbage();
+    const base = await probe.sample();
+
+    // The broadcaster: one connection from this thread, frames on a drift-free schedule.
+    broadcaster = await openBroadcaster(targetName, host, port, wsPath(targetName, o.room, 'broadcaster', key), frameRefusals);
+
+    // Viewers: kinds spread evenly, then dealt round-robin to the threads.
+    const kinds: ViewerKind[] = [];
+    const slowCount = Math.round(o.viewers * o.slowViewers);
+    for (let i = 0; i < o.viewers; i++) {
+      const slow = Math.floor(((i + 1) * slowCount) / o.viewers) > Math.floor((i * slowCount) / o.viewers);
+      kinds.push(slow ? 'slow' : 'viewer');
+    }
+    for (let i = 0, placed = 0; placed < o.chatters && i < kinds.length; i++) {
+      if (kinds[i] === 'viewer') {
+        kinds[i] = 'chatter';
+        placed++;
+      }
+    }
+    const shares: ViewerKind[][] = workers.map(() => []);
+    kinds.forEach((k, i) => shares[i % workers.length]!.push(k));
+
+    const totals = () => {
+      let connected = 0, attempted = 0, failed = 0, frames = 0, done = true;
+      const relay = new Histogram();
+      for (const p of latest.values()) {
+        connected += p.connected;
+        attempted += p.attempted;
+        failed += p.failed;
+        frames += p.windowFrames;
+        done &&= p.connectDone;
+        relay.merge(p.relay);
+      }
+      return { connected, attempted, failed, frames, done: done && latest.size === workers.length, relay };
+    };
+    const connectAll = async (batch: ViewerKind[][]) => {
+      batch.forEach((s, i) => s.length && send(i, { cmd: 'connect', kinds: s, perSecond: o.ramp / workers.length }));
+      const want = totals().attempted + batch.reduce((a, s) => a + s.length, 0);
+      const deadline = Date.now() + (o.viewers / o.ramp) * 1000 + 30_000;
+      while (true) {
+        await sleep(250);
+        const t = totals();
+        hooks.progress?.(`${targetName}: connecting ${t.connected}/${o.viewers}${t.failed ? `, ${t.failed} failed` : ''}`);
+        if (t.done && t.attempted >= want) break;
+        if (Date.now() > deadline) {
+          warnings.push(`only ${t.connected} of ${o.viewers} viewers connected in time`);
+          break;
+        }
+      }
+      await sleep(1000);
+      await spawned?.collectGarbage();
+      return { sample: await probe.sample(), viewers: totals().connected };
+    };
+    // Two halves, memory sampled after each: the difference is what one more idle viewer
+    // costs, free of one-time growth (heap spaces sized up by the connection burst, code).
+    const half = await connectAll(shares.map((s) => s.slice(0, Math.ceil(s.length / 2))));
+    const full = await connectAll(shares.map((s) => s.slice(Math.ceil(s.length / 2))));
+    const idle = full.sample;
+    const idleViewers = full.viewers;
+
+    // Stream.
+    let peakRss = idle.rssBytes ?? 0;
+    sampler.timer = setInterval(() => {
+      void probe.sample().then((s) => {
+        if (s.rssBytes && s.rssBytes > peakRss) peakRss = s.rssBytes;
+      });
+    }, 250);
+    const late = new Histogram();
+    const t0 = wallNow();
+    let startSample: Promise<ServerSample> = Promise.resolve(base);
+    let startCpu = process.cpuUsage();
+    let startMachine = machineCpu();
+    let windowStart = t0;
+    let lastProgress = 0;
+    let lastFrames = 0;
+    const preamble = framePreamble(targetName);
+    for (let seq = 1; seq <= LAST; seq++) {
+      const due = t0 + (seq - 1) * interval;
+      const wait = due - wallNow();
+      if (wait > 0.5) await sleep(wait);
+      if (seq === FIRST) {
+        startSample = probe.sample();
+        startCpu = process.cpuUsage();
+        startMachine = machineCpu();
+        windowStart = wallNow();
+        sendAll({ cmd: 'mark', name: 'start' });
+        if (o.lateJoiners > 0) {
+          // Late joiners arrive spread over the middle 80% of the window.
+          const delays: number[][] = workers.map(() => []);
+          for (let k = 0; k < o.lateJoiners; k++) delays[k % workers.length]!.push(o.duration * 1000 * (0.1 + (0.8 * (k + 0.5)) / o.lateJoiners));
+          delays.forEach((d, i) => d.length && send(i, { cmd: 'late', delaysMs: d }));
+        }
+        if (o.chatters > 0) sendAll({ cmd: 'chat', perSecond: o.chatRate, stopAfterMs: Math.max(0, o.duration * 1000 - 1000), textBytes: 60 });
+      }
+      const now = wallNow();
+      if (seq >= FIRST) late.recordMs(now - due);
+      if (preamble) broadcaster.sendText(preamble);
+      broadcaster.sendBinary(encodeFrame(jpegs[seq % jpegs.length]!, seq, now));
+      if (now - lastProgress >= 1000) {
+        const t = totals();
+        const measured = Math.max(1, t.connected - Math.round(slowCount));
+        const fps = lastProgress && seq > FIRST ? (t.frames - lastFrames) / ((now - lastProgress) / 1000) / measured : 0;
+        lastFrames = t.frames;
+        lastProgress = now;
+        const phase = seq < FIRST ? 'warm-up' : `${((now - windowStart) / 1000).toFixed(0)}/${o.duration} s`;
+        hooks.progress?.(
+          `${targetName}: ${phase} · ${t.connected}/${o.viewers + o.lateJoiners} connected · ${fps.toFixed(1)} fps delivered · p99 ${t.relay.quantileMs(0.99).toFixed(1)} ms · errors ${t.failed}`,
+        );
+      }
+      if (!broadcaster.isOpen) {
+        warnings.push(`the broadcaster connection closed at frame ${seq}`);
+        break;
+      }
+    }
+    // Drain: until the last frame has reached every thread (a server that fell behind the
+    // broadcaster is still relaying the window), then a little longer for the slowest viewer.
+    const drainDeadline = Date.now() + 15_000;
+    while (Date.now() < drainDeadline && [...latest.values()].some((p) => p.lastSeq < LAST)) await sleep(100);
+    await sleep(Math.max(500, interval * 3));
+    const windowEnd = wallNow();
+    sendAll({ cmd: 'mark', name: 'end' });
+    const endSample = await probe.sample();
+    const endCpu = process.cpuUsage(startCpu);
+    const endMachine = machineCpu();
+    clearInterval(sampler.timer);
+    sampler.timer = null;
+    const start = await startSample;
+    if (endSample.rssBytes && endSample.rssBytes > peakRss) peakRss = endSample.rssBytes;
+
+    sendAll({ cmd: 'finish' });
+    const deadline = Date.now() + 15_000;
+    while (results.size < workers.length && Date.now() < deadline) await new Promise<void>((r) => (resultWaiters.push(r), setTimeout(r, 200)));
+    if (results.size < workers.length) throw new Error(`only ${results.size} of ${workers.length} viewer threads reported. ${warnings.join("; ")}`);
+
+    return buildReport({
+      o, targetName, spawned: spawned !== null, frameBytes, windowFrames, workers: workers.length, sourceAddresses: sourceAddresses.length,
+      results: [...results.values()], base, idle, idleViewers, half: half.sample, halfViewers: half.viewers, start, end: endSample, peakRss,
+      wallSeconds: (windowEnd - windowStart) / 1000, genCpuSeconds: (endCpu.user + endCpu.system) / 1e6,
+      machine: startMachine && endMachine ? ((endMachine.busy - startMachine.busy) / Math.max(1, endMachine.total - startMachine.total)) * 100 : null,
+      senderLateP99: late.quantileMs(0.99), interval, warnings, probeSource: probe.source, frameRefusals,
+    });
+  } finally {
+    if (sampler.timer) clearInterval(sampler.timer);
+    broadcaster?.close();
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => void w.terminate(), 5000);
+            w.once('exit', () => (clearTimeout(t), resolve()));
+            w.postMessage({ cmd: 'finish' } satisfies ToWorker);
+          }),
+      ),
+    );
+    await spawned?.stop();
+  }
+}
