@@ -1,26 +1,17 @@
 // The figures of one run, and how they are printed.
 import type { TargetName } from './dialect.js';
 import type { LatencySummary } from './histogram.js';
+import type { LoadtestOptions } from './options.js';
 import { relative } from './stats.js';
 
 export interface Report {
   target: TargetName;
   spawned: boolean;
   startedAt: string;
-  scenario: {
-    viewers: number;
-    fps: number;
-    frameBytes: number;
-    duration: number;
-    warmup: number;
-    lateJoiners: number;
-    chatters: number;
-    chatRate: number;
-    slowViewers: number;
-    ramp: number;
-    workers: number;
-    sourceAddresses: number;
-  };
+  scenario: Pick<
+    LoadtestOptions,
+    'viewers' | 'fps' | 'duration' | 'warmup' | 'lateJoiners' | 'chatters' | 'chatRate' | 'slowViewers' | 'ramp' | 'workers' | 'sourceAddresses'
+  > & { frameBytes: number };
   connections: { attempted: number; connected: number; refused: Record<string, number>; unexpectedCloses: Record<string, number>; errors: number };
   frames: {
     sent: number;
