@@ -66,7 +66,14 @@ export class MediaPipeline implements FrameTap {
   }
 
   onSourceFrame(room: Room, frame: Uint8Array, headerLen: number): void {
-    this.latest.set(room, { frame, headerLen });
+    // Updated in place: the frame path allocates nothing but the frame itself.
+    const latest = this.latest.get(room);
+    if (latest) {
+      latest.frame = frame;
+      latest.headerLen = headerLen;
+    } else {
+      this.latest.set(room, { frame, headerLen });
+    }
     let fed = false;
     for (const tier of this.cascade) {
       const channel = room.channel(tier.name);
