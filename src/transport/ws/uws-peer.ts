@@ -2,6 +2,9 @@ import type { WebSocket } from 'uWebSockets.js';
 import type { Peer, SendResult } from '../../core/peer.js';
 import type { Session } from '../../core/session.js';
 
+// This uWS build copies the user data's own properties onto its WebSocket object (getUserData()
+// returns the socket, not the object given to upgrade), so class instances cannot be the user
+// data: the peer travels as a property.
 export interface SocketData {
   peer: UwsPeer;
 }
