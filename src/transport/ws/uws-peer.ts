@@ -1,5 +1,6 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { Peer, SendResult } from '../../core/peer.js';
+import type { Admitted } from '../../core/admission.js';
 import type { Session } from '../../core/session.js';
 
 // This uWS build copies the user data's own properties onto its WebSocket object (getUserData()
@@ -18,7 +19,11 @@ export class UwsPeer implements Peer {
   session: Session | null = null;
   closed = false;
 
-  constructor(readonly address: string) {}
+  constructor(
+    readonly address: string,
+    /** What the upgrade admitted, until `open` turns it into a session (then null). */
+    public admitted: Admitted | null,
+  ) {}
 
   sendText(json: string): SendResult {
     if (this.closed || !this.ws) return 'dropped';

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { admit, refusalStatus, type AdmissionPolicy, type Admitted } from '../../core/admission.js';
+import { admit, refusalStatus, type AdmissionPolicy } from '../../core/admission.js';
 import type { ConnectionLimiter } from '../../core/connection-limiter.js';
 import type { Log } from '../../core/log.js';
 import type { RoomOptions } from '../../core/room-options.js';
@@ -52,10 +52,6 @@ function listenExclusive(app: TemplatedApp, host: string, port: number, cb: List
 
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
-interface PendingUpgrade extends Admitted {
-  peer: UwsPeer;
-}
-
 export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   const { uws, rooms, limiter, policy, roomOptions, log } = opts;
   const peers = new Set<UwsPeer>();
@@ -94,13 +90,14 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
           .end(JSON.stringify({ error: verdict.code, message: ErrorCodes[verdict.code].message }));
         return;
       }
-      const data: PendingUpgrade = { ...verdict, peer: new UwsPeer(address) };
-      res.upgrade<SocketData & PendingUpgrade>(data, secKey, secProtocol, secExtensions, context);
+      // Only `peer` goes into the user data: uWS copies every property onto each socket.
+      res.upgrade<SocketData>({ peer: new UwsPeer(address, verdict) }, secKey, secProtocol, secExtensions, context);
     },
 
     open(ws) {
-      const data = ws.getUserData() as SocketData & PendingUpgrade;
-      const peer = data.peer;
+      const peer = ws.getUserData().peer;
+      const data = peer.admitted!;
+      peer.admitted = null;
       peer.ws = ws;
       peers.add(peer);
       const room = rooms.getOrCreate(data.room);
