@@ -11,7 +11,12 @@ export interface SocketData {
 }
 
 /**
- * Peer over a uWS WebSocket. uWS throws on any access to a closed socket, so every call is
+ * Peer over a uWS WebSocket.
+ *
+ * Corking: uWS corks a socket while its own handlers (open, message) run, which covers the one
+ * place several messages go to one socket together (welcome, history and the cached frame on
+ * open). Writes from timers and encoders (presence, recompressed tiers) are one message per
+ * socket, so corking them would save no syscall. uWS throws on any access to a closed socket, so every call is
  * guarded by `closed`, which the close handler sets before anything else runs.
  */
 export class UwsPeer implements Peer {
