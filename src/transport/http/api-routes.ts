@@ -35,8 +35,9 @@ function sameOriginWsUrl(req: FastifyRequest, reply: FastifyReply, trustProxy: b
   return `${proto === 'https' ? 'wss' : 'ws'}://${host}`;
 }
 
-export function sendError(code: ErrorCode) {
-  return { error: code, message: ErrorCodes[code].message };
+/** Answers with the catalog's status and body for `code`: one source for both. */
+export function replyError(reply: FastifyReply, code: ErrorCode): FastifyReply {
+  return reply.code(ErrorCodes[code].status).send({ error: code, message: ErrorCodes[code].message });
 }
 
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -65,20 +66,20 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { room: string } }>('/api/rooms/:room', async (req, reply) => {
     const { room } = req.params;
-    if (!isValidRoomName(room)) return reply.code(400).send(sendError('BAD_ROOM'));
+    if (!isValidRoomName(room)) return replyError(reply, 'BAD_ROOM');
     const r = rooms.get(room);
-    if (!r) return reply.code(404).send(sendError('ROOM_NOT_FOUND'));
+    if (!r) return replyError(reply, 'ROOM_NOT_FOUND');
     return r.summary();
   });
 
   // Lets the broadcaster page explain a refused connection: browsers hide the upgrade's status.
   app.post<{ Params: { room: string }; Body: { key?: unknown } }>('/api/rooms/:room/verify-key', async (req, reply) => {
     const { room } = req.params;
-    if (!isValidRoomName(room)) return reply.code(400).send(sendError('BAD_ROOM'));
+    if (!isValidRoomName(room)) return replyError(reply, 'BAD_ROOM');
     const key = typeof req.body?.key === 'string' ? req.body.key : undefined;
     if (!isValidStreamKey(deps.secret, room, key)) {
       req.log.info({ room, code: 'BAD_KEY' }, 'key check refused');
-      return reply.code(401).send(sendError('BAD_KEY'));
+      return replyError(reply, 'BAD_KEY');
     }
     return { ok: true };
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Room } from '../../core/room.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { isValidRoomName, readFrameHeader, type ErrorCode } from '../../protocol/index.js';
-import { sendError } from './api-routes.js';
+import { replyError } from './api-routes.js';
 import { MjpegSink, writeMjpegHead } from './mjpeg-sink.js';
 
 export interface MediaRouteDeps {
@@ -30,8 +30,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
     return room ? { room, quality } : 'ROOM_NOT_FOUND';
   };
   const fail = (reply: FastifyReply, code: ErrorCode) => {
-    const status = code === 'BAD_ROOM' || code === 'BAD_QUALITY' ? 400 : code === 'ROOM_FULL' ? 503 : 404;
-    return reply.code(status).header('cache-control', 'no-cache').send(sendError(code));
+    return replyError(reply.header('cache-control', 'no-cache'), code);
   };
 
   app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', async (req, reply) => {
