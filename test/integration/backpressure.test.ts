@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { noopTelemetry } from '../../src/core/telemetry.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -44,6 +45,37 @@ test('a viewer that stops reading skips frames: others get every frame, server m
     const slowSeqs = slow.frames().map((f) => f.seq);
     assert.ok(slowSeqs.length < FRAMES, 'the stalled viewer did not get a queue of stale frames');
     await Promise.all([cam.close(), fast.close(), slow.close()]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a viewer so far behind that chat cannot be queued is closed, to reconnect and recover by id', async () => {
+  const closed: string[] = [];
+  const telemetry = { ...noopTelemetry, connectionClosed: (_role: string, reason: string) => void closed.push(reason) };
+  const server = await startTestServer({ maxFps: '240', wsMaxBackpressure: String(64 * 1024), chatRate: '100', chatBurst: '100' }, { telemetry });
+  try {
+    const cam = await TestClient.connect(server.wsUrl('stuck', { role: 'broadcaster', key: server.key('stuck') }));
+    const stuck = await TestClient.connect(server.wsUrl('stuck'));
+    await Promise.all([cam.nextText('history'), stuck.nextText('history')]);
+    stuck.ws.pause();
+    // Large frames fill the kernel's buffers, then leave a partial frame queued in user space,
+    // above WS_MAX_BACKPRESSURE: from then on a text message cannot be queued for this viewer.
+    for (let seq = 1; seq <= 60 && server.ws.bufferedBytes() <= 64 * 1024; seq++) {
+      cam.send(fakeFrame(seq, 512 * 1024));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(server.ws.bufferedBytes() > 64 * 1024, 'the stalled viewer holds more than the limit');
+    cam.send({ type: 'chat', text: 'you will get this one after reconnecting' });
+    const posted = await cam.nextText('chat');
+    stuck.ws.resume();
+    // 4001 when the close frame still fits; a peer that far behind usually sees only the reset (1006).
+    assert.ok([4001, 1006].includes(await stuck.waitClose(10_000)));
+    assert.deepEqual(closed, ['slow_consumer']);
+    const back = await TestClient.connect(server.wsUrl('stuck', { since: posted.id - 1 }));
+    const h = await back.nextText('history');
+    assert.deepEqual(h.messages.map((m) => m.text), ['you will get this one after reconnecting']);
+    await Promise.all([cam.close(), back.close()]);
   } finally {
     await server.stop();
   }
