@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { streamKey } from '../../src/core/stream-key.js';
 import { freePort } from './free-port.js';
+import { TestClient } from './ws-client.js';
 
 export const TEST_SECRET = 'test-secret';
 
@@ -14,6 +15,8 @@ export interface TestServer extends Beamcast {
   wsUrl(room: string, query?: Record<string, string | number>): string;
   httpUrl(path: string): string;
   key(room: string): string;
+  /** A broadcaster of `room` with the right key, connected and past its `welcome`. */
+  broadcaster(room: string, query?: Record<string, string | number>): Promise<TestClient>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,12 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
     },
     key(room: string) {
       return streamKey(config.streamSecret, room);
+    },
+    async broadcaster(room: string, query: Record<string, string | number> = {}) {
+      const url = `ws://127.0.0.1:${app.wsPort}/ws/${room}?${new URLSearchParams({ ...query, role: 'broadcaster', key: streamKey(config.streamSecret, room) } as Record<string, string>)}`;
+      const cam = await TestClient.connect(url);
+      await cam.nextText('welcome');
+      return cam;
     },
     async stop() {
       await app.close();

@@ -115,6 +115,13 @@ export class TestClient {
     else this.ws.send(JSON.stringify(data));
   }
 
+  /** Resolves once the server has handled everything this client sent before (a ping round trip). */
+  async sync(): Promise<void> {
+    const t = Math.random();
+    this.send({ type: 'ping', t });
+    for (;;) if ((await this.nextText('pong')).t === t) return;
+  }
+
   async waitClose(timeoutMs = 3000): Promise<number> {
     await Promise.race([this.closed, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     if (this.closeCode === null) throw new Error('socket did not close in time');

@@ -39,16 +39,8 @@ describe('snapshot and MJPEG endpoints', () => {
     await server.stop();
   });
 
-  async function camera(room: string): Promise<TestClient> {
-    const cam = await TestClient.connect(server.wsUrl(room, { role: 'broadcaster', key: server.key(room) }));
-    await cam.nextText('welcome');
-    return cam;
-  }
-  async function barrier(cam: TestClient): Promise<void> {
-    const t = Math.random();
-    cam.send({ type: 'ping', t });
-    for (;;) if ((await cam.nextText('pong')).t === t) return;
-  }
+  const camera = (room: string) => server.broadcaster(room);
+  const barrier = (cam: TestClient) => cam.sync();
 
   it('snapshot: 404 JSON for an unknown room or no frame yet, 400 for an unknown tier', async () => {
     let res = await fetch(server.httpUrl('/api/rooms/nobody/snapshot.jpg'));

@@ -20,22 +20,14 @@ describe('quality tiers', () => {
     await server.stop();
   });
 
-  async function camera(room: string): Promise<TestClient> {
-    const cam = await TestClient.connect(server.wsUrl(room, { role: 'broadcaster', key: server.key(room) }));
-    await cam.nextText('welcome');
-    return cam;
-  }
+  const camera = (room: string) => server.broadcaster(room);
   async function viewer(room: string, quality?: string): Promise<TestClient> {
     const v = await TestClient.connect(server.wsUrl(room, quality ? { quality } : {}));
     await v.nextText('history');
     return v;
   }
   /** Resolves once the server has processed everything the camera sent before. */
-  async function barrier(cam: TestClient): Promise<void> {
-    const t = Math.random();
-    cam.send({ type: 'ping', t });
-    for (;;) if ((await cam.nextText('pong')).t === t) return;
-  }
+  const barrier = (cam: TestClient) => cam.sync();
   const encodes = (room: string) => server.media.stats(server.rooms.get(room)!);
 
   it('gives each tier its width and JPEG quality, with the source header (seq, capturedAt, relayedAt)', async () => {
