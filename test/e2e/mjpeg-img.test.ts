@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import puppeteer, { type Browser } from 'puppeteer';
 import { encodeFrame } from '../../src/protocol/index.js';
 import { realJpeg } from '../helpers/media.js';
@@ -9,7 +9,7 @@ import { TestClient } from '../helpers/ws-client.js';
 describe('MJPEG in a browser', () => {
   let server: TestServer;
   let browser: Browser;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
     browser = await puppeteer.launch({
       executablePath: process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium',
@@ -17,7 +17,7 @@ describe('MJPEG in a browser', () => {
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Browser, Page } from 'puppeteer';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -52,11 +52,11 @@ describe('pages in a real browser', () => {
     return w;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startRestartableTestServer();
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { noopTelemetry } from '../../src/core/telemetry.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { startTestServer } from '../helpers/test-server.js';

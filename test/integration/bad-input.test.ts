@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { encodeFrame } from '../../src/protocol/index.js';
 import { fakeFrame, fakeJpeg } from '../helpers/jpeg.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -23,13 +23,13 @@ describe('bad input is refused with its code while everyone else keeps receiving
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ maxFrameBytes: String(MAX_FRAME), maxFps: '10', maxTextBytes: '1024' });
     cam = await TestClient.connect(server.wsUrl('bad', { role: 'broadcaster', key: server.key('bad') }));
     viewer = await TestClient.connect(server.wsUrl('bad'));
     await Promise.all([cam.nextText('history'), viewer.nextText('history')]);
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([cam.close(), viewer.close()]);
     await server.stop();
   });

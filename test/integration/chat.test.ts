@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 describe('chat', () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ chatBurst: '100', chatRate: '100' });
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 

@@ -3,9 +3,9 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { SERVER_ENTRY } from '../helpers/beamcast-process.js';
-import { findBinary, skipWithout } from '../helpers/binaries.js';
+import { findBinary, itNeeding, skipWithout } from '../helpers/binaries.js';
 import { dashboardExpressions, readRepoFile, repoFile, ROOT } from '../helpers/deploy-files.js';
 import { freePort } from '../helpers/free-port.js';
 import { startTestServer } from '../helpers/test-server.js';
@@ -30,19 +30,18 @@ function yamlFile(path: string): any {
 }
 
 describe('docker-compose.yml', () => {
-  it('is accepted by docker-compose config -q', { skip: skipWithout('docker-compose', 'docker-compose') }, () => {
+  itNeeding(skipWithout('docker-compose', 'docker-compose'), 'is accepted by docker-compose config -q', () => {
     const r = spawnSync(findBinary('docker-compose')!, ['-f', repoFile('docker-compose.yml'), 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, `docker-compose config -q:\n${r.stdout}${r.stderr}`);
   });
 
-  it('validates against the Compose Specification schema', {
-    skip: existsSync(COMPOSE_SPEC) ? pythonWith('yaml', 'jsonschema') : `${COMPOSE_SPEC} is absent: schema validation skipped`,
-  }, () => {
+  const schemaSkip = existsSync(COMPOSE_SPEC) ? pythonWith('yaml', 'jsonschema') : `${COMPOSE_SPEC} is absent: schema validation skipped`;
+  itNeeding(schemaSkip, 'validates against the Compose Specification schema', () => {
     const r = spawnSync(findBinary('python3')!, ['-c', PY_VALIDATE, repoFile('docker-compose.yml'), COMPOSE_SPEC], { encoding: 'utf8' });
     assert.equal(r.status, 0, `compose-spec validation:\n${r.stdout}${r.stderr}`);
   });
 
-  it('wires beamcast, nginx, prometheus and grafana to the files under deploy/', { skip: pythonWith('yaml') }, () => {
+  itNeeding(pythonWith('yaml'), 'wires beamcast, nginx, prometheus and grafana to the files under deploy/', () => {
     const compose = yamlFile('docker-compose.yml');
     const s = compose.services;
     assert.deepEqual(Object.keys(s).sort(), ['beamcast', 'grafana', 'nginx', 'prometheus']);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { startBeamcastProcess } from '../helpers/beamcast-process.js';
 import { waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 describe('HTTP API', () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
   const get = async (path: string) => {

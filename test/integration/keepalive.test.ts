@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { startTestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../loadtest/report.js';
 
@@ -22,7 +22,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 describe('npm run loadtest against a spawned server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beamcast-loadtest-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('delivers every frame and chat message to a few dozen viewers and says so in the JSON report', async () => {
     const json = join(dir, 'report.json');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
 import { ROOT } from '../helpers/deploy-files.js';
 import { SERVER_ENTRY, startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';

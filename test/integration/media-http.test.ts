@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { JpegSplitter } from '../../src/ingest/jpeg-splitter.js';
 import { encodeFrame } from '../../src/protocol/index.js';
 import { fakeFrame } from '../helpers/jpeg.js';
@@ -31,11 +31,11 @@ function openMjpeg(url: string) {
 describe('snapshot and MJPEG endpoints', () => {
   let server: TestServer;
   let hd: Buffer[];
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ maxFps: '240' });
     hd = await Promise.all([0, 1, 2].map((v) => realJpeg(640, 480, v)));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 

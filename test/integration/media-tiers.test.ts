@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { encodeFrame } from '../../src/protocol/index.js';
 import { fakeJpeg } from '../helpers/jpeg.js';
 import { CountingEncoder, countingTelemetry, hasSegment, jpegInfo, jpegQuality, realJpeg, until } from '../helpers/media.js';
@@ -12,11 +12,11 @@ describe('quality tiers', () => {
   const telemetry = countingTelemetry();
   let hd: Buffer[];
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ maxFps: '240' }, { jpegEncoder: encoder.encode, telemetry });
     hd = await Promise.all([0, 1, 2, 3, 4, 5, 6].map((v) => realJpeg(1280, 720, v)));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 

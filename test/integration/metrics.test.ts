@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/create-metrics.js';
-import { findBinary, skipWithout } from '../helpers/binaries.js';
+import { findBinary, itNeeding, skipWithout } from '../helpers/binaries.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { parseProm, valueOf, type Sample } from '../helpers/prom-text.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -13,11 +13,11 @@ const ROOM = 'metrics-secret-room';
 describe('GET /metrics', () => {
   let server: TestServer;
   const metrics = createMetrics();
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ maxFps: '240' }, { telemetry: metrics.telemetry, http: metrics.http });
     metrics.watchSockets(server.ws);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 
@@ -95,7 +95,7 @@ describe('GET /metrics', () => {
     assert.equal(valueOf(samples, 'beamcast_connections_closed_total', { role: 'broadcaster', reason: 'replaced' }), 1);
   });
 
-  it('passes promtool check metrics', { skip: skipWithout('promtool', 'prometheus') }, async () => {
+  itNeeding(skipWithout('promtool', 'prometheus'), 'passes promtool check metrics', async () => {
     const { text } = await scrape();
     const r = spawnSync(findBinary('promtool')!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(r.status, 0, `promtool check metrics:\n${r.stdout}${r.stderr}`);

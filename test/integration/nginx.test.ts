@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
-import { skipWithout } from '../helpers/binaries.js';
+import { describeNeeding, skipWithout } from '../helpers/binaries.js';
 import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
@@ -11,10 +11,10 @@ import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-describe('nginx in front (deploy/nginx/beamcast.conf)', { skip: skipWithout('nginx', 'nginx-light') }, () => {
+describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
   let beamcast: BeamcastProcess;
   let nginx: NginxServer;
-  before(async () => {
+  beforeAll(async () => {
     // As docker-compose.yml runs it: behind the proxy, pages open WebSockets on their own origin.
     beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '', MAX_FPS: '240' });
     try {
@@ -25,7 +25,7 @@ describe('nginx in front (deploy/nginx/beamcast.conf)', { skip: skipWithout('ngi
       throw err;
     }
   });
-  after(async () => {
+  afterAll(async () => {
     await nginx?.stop();
     await beamcast.stop();
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { startBeamcastProcess } from '../helpers/beamcast-process.js';

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'vitest';
 import type { FrameTap } from '../../src/core/room.js';
 import { encodeFrame } from '../../src/protocol/index.js';
 import { createMetrics } from '../../src/metrics/create-metrics.js';
-import { findBinary, skipWithout } from '../helpers/binaries.js';
+import { findBinary, itNeeding, skipWithout } from '../helpers/binaries.js';
 import { dashboardExpressions, readRepoFile, repoFile, substitute } from '../helpers/deploy-files.js';
 import { waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
@@ -34,7 +34,7 @@ function testPromConfig(httpPort: number): string {
 const grafanaVars = (expr: string) => expr.replaceAll('$__rate_interval', '5s').replaceAll('$__interval', '1s');
 
 describe('Prometheus', () => {
-  it('promtool check config accepts the deploy config (as shipped and as tested)', { skip: skipWithout('promtool', 'prometheus') }, () => {
+  itNeeding(skipWithout('promtool', 'prometheus'), 'promtool check config accepts the deploy config (as shipped and as tested)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'beamcast-promtool-'));
     try {
       const tested = join(dir, 'prometheus.yml');
@@ -48,7 +48,7 @@ describe('Prometheus', () => {
     }
   });
 
-  it('scrapes a live server, and every expression of the Grafana dashboard returns data', { skip: skipWithout('prometheus', 'prometheus') }, async () => {
+  itNeeding(skipWithout('prometheus', 'prometheus'), 'scrapes a live server, and every expression of the Grafana dashboard returns data', async () => {
     const metrics = createMetrics({ qualities: ['source', 'low'], roomLabels: 3 });
     // A stand-in for the media pipeline's tier: it republishes the source frame as "low" and
     // reports the time it took, so the recompress series carry samples.

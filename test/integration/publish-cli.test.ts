@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { jpegInfo, until } from '../helpers/media.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -33,10 +33,10 @@ function ffmpegIntoPublish(
 
 describe('publish CLI', () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
   const wsBase = () => `ws://127.0.0.1:${server.wsPort}`;

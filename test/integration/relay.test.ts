@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 
 describe('frame relay', () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -16,10 +16,10 @@ async function refused(url: string, opts = {}): Promise<{ status: number; body: 
 
 describe('upgrade checks (before any WebSocket exists)', () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ maxNameLength: '8', allowedOrigins: 'https://ok.example', maxViewersPerRoom: '2', maxConnectionsPerIp: '3' });
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
   });
 

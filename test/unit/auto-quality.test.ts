@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { AutoQuality } from '../../src/protocol/index.js';
 
 /** Feeds `seconds` of frames at 30 fps, of which every `keepEvery`-th arrives; returns the switches. */

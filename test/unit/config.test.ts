@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { ConfigError, configHelp, loadConfig } from '../../src/config/load-config.js';
 import { configSchema } from '../../src/config/schema.js';
 import { resolveStreamSecret } from '../../src/config/stream-secret.js';

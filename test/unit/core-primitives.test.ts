@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { ChatLog } from '../../src/core/chat-log.js';
 import { ConnectionLimiter } from '../../src/core/connection-limiter.js';
 import { FpsMeter } from '../../src/core/fps-meter.js';

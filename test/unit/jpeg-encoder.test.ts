@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import sharp from 'sharp';
 import { failureReason, sharpEncoder } from '../../src/media/jpeg-encoder.js';
 import { fakeJpeg } from '../helpers/jpeg.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import sharp from 'sharp';
 import { JpegSplitter } from '../../src/ingest/jpeg-splitter.js';
 import { realJpeg } from '../helpers/media.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import pino from 'pino';
 import type { JpegEncoder } from '../../src/media/jpeg-encoder.js';
 import { LatestWinsEncoder } from '../../src/media/latest-wins-encoder.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { OptionsError, parseOptions } from '../../loadtest/options.js';
 import { parseMetrics, parseProcStatCpu, parseProcStatusKb, parseSchedstatWait } from '../../loadtest/server-probe.js';
 

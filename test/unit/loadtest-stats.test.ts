@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { cpuPercent, fpsFigures, mean, quantile, rate, ratio, relative } from '../../loadtest/stats.js';
 
 describe('load test statistics', () => {

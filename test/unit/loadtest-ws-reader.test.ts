@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { encodeFrame, readFrameHeader } from '../../src/protocol/frame-header.js';
 import { parsePaperHead } from '../../loadtest/dialect.js';
 import { Opcode, WsReader, encodeClientFrame, type ReaderEvents } from '../../loadtest/ws-reader.js';

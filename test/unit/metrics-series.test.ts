@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { Registry } from 'prom-client';
 import { FastCounter } from '../../src/metrics/fast-counter.js';
 import { FastHistogram } from '../../src/metrics/fast-histogram.js';

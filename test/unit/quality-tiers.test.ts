@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { parseQualityTiers } from '../../src/config/quality-tiers.js';
 

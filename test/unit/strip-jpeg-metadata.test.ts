@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import sharp from 'sharp';
 import { copyWithoutMetadata } from '../../src/core/strip-jpeg-metadata.js';
 import { encodeFrame } from '../../src/protocol/index.js';

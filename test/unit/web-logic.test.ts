@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { ChatMessage, HistoryMessage } from '../../src/protocol/index.js';
 import { AutoQuality } from '../../src/protocol/index.js';
 import { ChatSync } from '../../web/lib/chat-sync.js';

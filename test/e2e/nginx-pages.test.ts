@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { it } from 'vitest';
 import puppeteer from 'puppeteer';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess } from '../helpers/beamcast-process.js';
-import { skipWithout } from '../helpers/binaries.js';
+import { describeNeeding, skipWithout } from '../helpers/binaries.js';
 import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort, waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
@@ -20,7 +20,7 @@ function skipReason(): false | string {
   return skipWithout('nginx', 'nginx-light');
 }
 
-describe('the viewer page through nginx', { skip: skipReason() }, () => {
+describeNeeding(skipReason(), 'the viewer page through nginx', () => {
   it('loads from the nginx origin, opens its WebSocket there, and gets frames and chat', async () => {
     const beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '' });
     const port = await freePort();
