@@ -179,10 +179,13 @@ export class Room {
   /**
    * Accepts one validated source frame. `incoming` is only valid during this call (uWS frees it
    * when the handler returns), so it is copied exactly once; the copy is fanned out and cached.
+   * Returns false, having relayed nothing, when the JPEG cannot be stripped of metadata safely:
+   * the caller refuses it (FRAME_UNSAFE).
    */
-  acceptFrame(incoming: Uint8Array, headerLen: number, now: number): void {
+  acceptFrame(incoming: Uint8Array, headerLen: number, now: number): boolean {
     // The one copy also drops EXIF/XMP/comments, so no frame leaves the server with metadata.
     const frame = copyWithoutMetadata(incoming, headerLen);
+    if (frame === null) return false;
     writeRelayedAt(frame, now);
     this.framesAccepted++;
     this.fpsMeter.tick(now);
@@ -195,6 +198,7 @@ export class Room {
       this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
     }
     for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
+    return true;
   }
 
   /** Delivers a frame of another tier (e.g. recompressed); `frame` becomes that tier's cache. */

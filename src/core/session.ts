@@ -163,7 +163,7 @@ export class Session implements Member {
       this.sendError('FRAME_RATE_LIMITED', now);
       return;
     }
-    this.room.acceptFrame(bytes, check.headerLen, now);
+    if (!this.room.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
     if (this.traceFrames) this.log.trace({ bytes: bytes.length }, 'frame accepted');
   }
 

@@ -23,6 +23,10 @@ export const ErrorCodes = {
   FRAME_TOO_LARGE: { status: 413, message: 'frame is larger than the limit' },
   FRAME_MALFORMED: { status: 400, message: 'frame header is missing or inconsistent' },
   FRAME_NOT_JPEG: { status: 415, message: 'frame payload is not a complete JPEG (FF D8 ... FF D9)' },
+  FRAME_UNSAFE: {
+    status: 422,
+    message: 'frame JPEG cannot be walked safely to strip its metadata (too many markers, a truncated or unknown segment, no scan); it was dropped',
+  },
   FRAME_RATE_LIMITED: { status: 429, message: 'frames arrive faster than the limit; extra frames are dropped' },
   CHAT_EMPTY: { status: 400, message: 'chat text is empty' },
   CHAT_TOO_LONG: { status: 413, message: 'chat text is longer than the limit' },
