@@ -32,19 +32,24 @@ export class JpegSplitter {
 
   constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
 
+  /** Bytes held between pushes: the unfinished picture, or one byte while seeking. */
+  get buffered(): number {
+    return this.buf.length;
+  }
+
   /** Feeds bytes; returns the pictures they completed, each a copy it owns. */
   push(chunk: Uint8Array): Buffer[] {
     this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
     const out: Buffer[] = [];
     this.parse(out);
+    if (this.start >= 0 && this.buf.length - this.start > this.maxBytes) this.abandon();
     // Keep only the unfinished picture (or the last byte while seeking: it may be the FF of FF D8).
-    const keepFrom = this.start >= 0 ? this.start : Math.max(0, this.buf.length - 1);
+    const keepFrom = this.start >= 0 ? this.start : Math.max(0, Math.min(this.pos, this.buf.length - 1));
     if (keepFrom > 0) {
       this.buf = this.buf.subarray(keepFrom);
       this.pos -= keepFrom;
       if (this.start >= 0) this.start = 0;
     }
-    if (this.start >= 0 && this.buf.length > this.maxBytes) this.resync();
     return out;
   }
 
@@ -54,6 +59,17 @@ export class JpegSplitter {
     this.buf = Buffer.alloc(0);
     this.start = -1;
     this.pos = 0;
+    this.state = 'seek';
+  }
+
+  /**
+   * A picture over the size limit is dropped with everything walked so far, and seeking goes on
+   * from there. Looking again from its SOI (as for a broken picture) would keep those bytes: input
+   * made of nested SOIs would then grow the buffer by a chunk per push, without bound.
+   */
+  private abandon(): void {
+    this.stats.discarded++;
+    this.start = -1;
     this.state = 'seek';
   }
 

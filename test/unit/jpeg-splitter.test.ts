@@ -52,4 +52,23 @@ describe('JpegSplitter', () => {
     assert.ok(frames.every((f) => f.equals(good)));
     assert.equal(splitter.stats.discarded, 2);
   });
+
+  it('drops a picture over its size limit with all it walked, so nested SOIs cannot grow the buffer', async () => {
+    const MAX = 1024;
+    // FF D8, then COM segments whose payload is FF D8: each one a plausible picture start.
+    const nested = Buffer.concat([Buffer.from([0xff, 0xd8]), ...Array.from({ length: 2000 }, () => Buffer.from([0xff, 0xfe, 0x00, 0x04, 0xff, 0xd8]))]);
+    const good = await realJpeg(32, 32, 1);
+    const stream = Buffer.concat([nested, good]);
+    const splitter = new JpegSplitter(MAX);
+    const frames: Buffer[] = [];
+    let most = 0;
+    for (let i = 0; i < stream.length; i += 100) {
+      frames.push(...splitter.push(stream.subarray(i, i + 100)));
+      most = Math.max(most, splitter.buffered);
+    }
+    assert.ok(most <= MAX, `held at most ${most} bytes`);
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0]!.equals(good));
+    assert.ok(splitter.stats.discarded >= nested.length / MAX - 1);
+  });
 });
