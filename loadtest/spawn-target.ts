@@ -31,6 +31,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** beamcast's built entry to run instead of this checkout's (e.g. another version's dist/server/main.js). */
+  entry?: string;
   maxFrameBytes: number;
   maxFps: number;
   chatRate: number;
@@ -56,7 +58,7 @@ export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise
   let httpPort: number | null = null;
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOST: host };
   if (name === 'beamcast') {
-    script = await serverEntry();
+    script = opts.entry ?? (await serverEntry());
     httpPort = await freePort(host);
     Object.assign(env, {
       PORT: String(httpPort),

@@ -14,7 +14,7 @@ import type { Limits } from './protocol/index.js';
 import { startHttpServer, type HttpServer } from './transport/http/http-server.js';
 import { sharpEncoder, type JpegEncoder } from './media/jpeg-encoder.js';
 import { MediaPipeline } from './media/media-pipeline.js';
-import { registerMediaRoutes } from './transport/http/media-routes.js';
+import { registerMediaRoutes, type MjpegStreams } from './transport/http/media-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
 
@@ -28,6 +28,8 @@ export interface Beamcast {
   readonly ws: WsServer;
   /** Quality tiers, snapshots and MJPEG (QUALITY_TIERS, SOURCE_MAX_WIDTH). */
   readonly media: MediaPipeline;
+  /** Open MJPEG streams and what they hold. */
+  readonly mjpeg: MjpegStreams;
   /** Readiness off (for DRAIN_SECONDS first), sockets closed with 4000, HTTP closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -89,9 +91,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     telemetry,
     log,
   };
-  const rooms = new RoomRegistry(roomOptions, config.roomTtl * 1000);
+  const rooms = new RoomRegistry(roomOptions, config.roomTtl * 1000, config.maxWaitingRooms);
   rooms.addTap(media);
   for (const tap of ext.taps ?? []) rooms.addTap(tap);
+  // One count per address across WebSockets and MJPEG streams.
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
   let draining = false;
   let ready = false;
@@ -117,6 +120,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
   });
 
   let http: HttpServer;
+  let mjpeg: MjpegStreams | null = null;
   try {
     http = await startHttpServer({
       host: config.host,
@@ -131,8 +135,22 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
       trustProxy: config.trustProxy,
       wsPort: () => ws.port,
       isReady: () => ready && !draining,
+      httpLimits: {
+        requestTimeoutMs: config.httpRequestTimeout * 1000,
+        keepAliveTimeoutMs: config.httpKeepAliveTimeout * 1000,
+        idleTimeoutMs: config.httpIdleTimeout * 1000,
+        bodyLimit: config.httpBodyLimit,
+        rateLimitPerMinute: config.httpRateLimit,
+        frameAncestors: config.frameAncestors,
+      },
       extend: async (app) => {
-        registerMediaRoutes(app, { rooms, qualities, currentFrame: (room, quality) => media.currentFrame(room, quality) });
+        mjpeg = registerMediaRoutes(app, {
+          rooms,
+          qualities,
+          currentFrame: (room, quality) => media.currentFrame(room, quality),
+          limiter,
+          stallMs: config.httpIdleTimeout * 1000,
+        });
         await ext.http?.(app, rooms);
       },
     });
@@ -155,6 +173,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     http,
     ws,
     media,
+    mjpeg: mjpeg!,
     close() {
       closing ??= (async () => {
         draining = true;

@@ -54,6 +54,7 @@ const list = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+import { parseCspSources } from './csp-sources.js';
 import { parseQualityTiers } from './quality-tiers.js';
 
 const MiB = 1024 * 1024;
@@ -107,7 +108,13 @@ export const configSchema = {
     env: 'MAX_CONNECTIONS_PER_IP',
     default: 64,
     parse: int(0, 1_000_000),
-    doc: 'WebSocket connections per client address; 0: unlimited',
+    doc: 'long-lived connections (WebSockets and MJPEG streams together) per client address, IPv6 per /64; 0: unlimited',
+  }),
+  maxWaitingRooms: field({
+    env: 'MAX_WAITING_ROOMS',
+    default: 1000,
+    parse: int(0, 1_000_000),
+    doc: 'rooms nobody has been live in yet that viewers may wait in at once (never listed, dropped when empty); past it such viewers get 503 TOO_MANY_WAITING_ROOMS; 0: viewers may only join rooms that have been live',
   }),
   chatHistory: field({ env: 'CHAT_HISTORY', default: 500, parse: int(50, 100_000), doc: 'chat messages kept per room for history and recovery' }),
   idleTimeout: field({
@@ -128,7 +135,44 @@ export const configSchema = {
     parse: int(64 * 1024, 1024 * MiB),
     doc: 'unsent bytes at which a connection counts as stuck and is closed with 4001',
   }),
-  roomTtl: field({ env: 'ROOM_TTL', default: 600, parse: int(1, 86_400 * 30), doc: 'seconds an empty room (last frame, chat) is kept' }),
+  roomTtl: field({
+    env: 'ROOM_TTL',
+    default: 600,
+    parse: int(1, 86_400 * 30),
+    doc: 'seconds an empty room (last frame, chat) is kept once a broadcaster has been live in it',
+  }),
+  // HTTP server (pages, API, snapshots, MJPEG).
+  httpRequestTimeout: field({
+    env: 'HTTP_REQUEST_TIMEOUT',
+    default: 10,
+    parse: int(1, 600),
+    doc: 'seconds within which the headers and body of an HTTP request must have arrived; slower requests get 408 and are closed',
+  }),
+  httpKeepAliveTimeout: field({
+    env: 'HTTP_KEEPALIVE_TIMEOUT',
+    default: 10,
+    parse: int(1, 600),
+    doc: 'seconds an idle keep-alive HTTP connection is kept open between requests (keep it above a proxy\'s upstream keepalive_timeout)',
+  }),
+  httpIdleTimeout: field({
+    env: 'HTTP_IDLE_TIMEOUT',
+    default: 60,
+    parse: int(1, 3600),
+    doc: 'seconds an HTTP connection may move no bytes before it is closed (e.g. a response the client does not read); an MJPEG client is closed when it leaves a frame unsent this long',
+  }),
+  httpBodyLimit: field({ env: 'HTTP_BODY_LIMIT', default: 16_384, parse: int(64, 16 * MiB), doc: 'largest HTTP request body, in bytes; larger ones get 413' }),
+  httpRateLimit: field({
+    env: 'HTTP_RATE_LIMIT',
+    default: 1200,
+    parse: int(0, 1_000_000),
+    doc: 'requests per minute per client address to /api/* (IPv6 per /64), snapshots and MJPEG included; past it 429 with Retry-After; 0: unlimited',
+  }),
+  frameAncestors: field({
+    env: 'FRAME_ANCESTORS',
+    default: ["'self'"],
+    parse: parseCspSources,
+    doc: "who may show the pages in a frame (CSP frame-ancestors), space- or comma-separated: self, none, schemes or origins such as https://example.org",
+  }),
   // Media pipeline (quality tiers, snapshot and MJPEG endpoints).
   qualityTiers: field({
     env: 'QUALITY_TIERS',

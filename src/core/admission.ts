@@ -56,6 +56,8 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
     if (!/^\d+$/.test(sinceRaw) || !Number.isSafeInteger(since)) return refuse('BAD_SINCE');
   }
   if (role === 'viewer' && rooms.get(info.room)?.isFull) return refuse('ROOM_FULL');
+  // Broadcasters hold a key; viewers could make up any number of room names to wait in.
+  if (role === 'viewer' && !rooms.canHost(info.room)) return refuse('TOO_MANY_WAITING_ROOMS');
   if (!limiter.tryAcquire(info.address)) return refuse('TOO_MANY_CONNECTIONS');
   return { ok: true, room: info.room, role, name, quality, since, address: info.address };
 }

@@ -5,7 +5,7 @@ export class ChatLog {
   private readonly items: ChatMessage[] = [];
   private nextId = 1;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private capacity: number) {}
 
   get latestId(): number {
     return this.nextId - 1;
@@ -31,5 +31,11 @@ export class ChatLog {
 
   last(n: number): ChatMessage[] {
     return this.items.slice(Math.max(0, this.items.length - n));
+  }
+
+  /** Changes how many messages are kept; shrinking drops the oldest at once. */
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    if (this.items.length > capacity) this.items.splice(0, this.items.length - capacity);
   }
 }

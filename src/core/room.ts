@@ -37,20 +37,39 @@ export interface FrameTap {
   onTierDemand?(room: Room, quality: string): void;
 }
 
+/** What a room tells its registry about itself. */
+export interface RoomEvents {
+  /** A broadcaster went live in the room for the first time: from now on the room is public. */
+  wentPublic(room: Room): void;
+  /** The last member or viewer sink left the room. */
+  emptied(room: Room): void;
+}
+
+// Chat messages a room that has never been live keeps: anyone can make such a room up, so its
+// memory stays small until a broadcaster (who holds a key) has been live in it.
+export const WAITING_ROOM_CHAT = 50;
+
 /** A viewer without a session (an MJPEG response): frames only, ended when the room goes offline. */
 export interface ViewerSink extends FrameSink {
   /** The broadcaster left or the room is being dropped; the sink should end and remove itself. */
   onOffline(): void;
 }
 
+/**
+ * One room. A room nobody has been live in yet ("waiting") costs little: its tiers and frame
+ * meter are made when first needed, and its chat keeps WAITING_ROOM_CHAT messages until it
+ * first goes live.
+ */
 export class Room {
   readonly chatEpoch = randomBytes(6).toString('hex');
   readonly chat: ChatLog;
+  /** Tiers made so far (see `channel`). */
   readonly channels = new Map<string, FrameChannel>();
   private readonly members = new Set<Member>();
   /** Viewers that are not connections with a session, e.g. MJPEG responses: quality per sink. */
   private readonly extraViewers = new Map<ViewerSink, string>();
-  private readonly fpsMeter = new FpsMeter();
+  private fpsMeter: FpsMeter | null = null;
+  private everLive = false;
   private broadcasterMember: Member | null = null;
   private viewerCount = 0;
   private presenceTimer: NodeJS.Timeout | null = null;
@@ -66,15 +85,18 @@ export class Room {
     readonly name: string,
     private readonly opts: RoomOptions,
     private readonly taps: readonly FrameTap[] = [],
+    private readonly events: RoomEvents | null = null,
   ) {
-    this.chat = new ChatLog(opts.chatHistory);
-    for (const q of opts.qualities) {
-      this.channels.set(q, new FrameChannel(q, opts.videoMaxBuffered, opts.telemetry));
-    }
+    this.chat = new ChatLog(Math.min(opts.chatHistory, WAITING_ROOM_CHAT));
   }
 
   get live(): boolean {
     return this.broadcasterMember !== null;
+  }
+
+  /** A broadcaster has been live here: the room is listed, and outlives its members by ROOM_TTL. */
+  get public(): boolean {
+    return this.everLive;
   }
 
   get viewers(): number {
@@ -94,11 +116,17 @@ export class Room {
   }
 
   get lastFrameAt(): number | null {
-    return this.channels.get('source')!.lastFrameAt || null;
+    return this.channels.get('source')?.lastFrameAt || null;
   }
 
+  /** The tier's channel, made on first use; undefined for a quality the server does not offer. */
   channel(quality: string): FrameChannel | undefined {
-    return this.channels.get(quality);
+    let channel = this.channels.get(quality);
+    if (!channel && this.opts.qualities.includes(quality)) {
+      channel = new FrameChannel(quality, this.opts.videoMaxBuffered, this.opts.telemetry);
+      this.channels.set(quality, channel);
+    }
+    return channel;
   }
 
   /** Adds a viewer or broadcaster. A broadcaster replaces the current one, who is closed. */
@@ -115,6 +143,11 @@ export class Room {
       } else {
         this.liveSince = Date.now();
         this.offlineSince = null;
+        if (!this.everLive) {
+          this.everLive = true;
+          this.chat.setCapacity(this.opts.chatHistory);
+          this.events?.wentPublic(this);
+        }
         this.broadcastLive();
       }
     } else {
@@ -129,7 +162,7 @@ export class Room {
    * gets the tier's frames, but no text messages. The caller checks `isFull` first.
    */
   addViewerSink(quality: string, sink: ViewerSink): void {
-    if (this.extraViewers.has(sink) || !this.channels.has(quality)) return;
+    if (this.extraViewers.has(sink) || !this.channel(quality)) return;
     this.lastActivity = Date.now();
     this.extraViewers.set(sink, quality);
     this.viewerCount++;
@@ -145,6 +178,7 @@ export class Room {
     this.viewerCount--;
     this.channels.get(quality)?.delete(sink);
     this.schedulePresence();
+    if (this.size === 0) this.events?.emptied(this);
   }
 
   leave(member: Member): void {
@@ -163,6 +197,8 @@ export class Room {
       this.channels.get(member.quality)?.delete(member.peer);
     }
     this.schedulePresence();
+    // Last: the registry may drop the room (dispose clears the presence timer just set).
+    if (this.size === 0) this.events?.emptied(this);
   }
 
   setQuality(member: Member, quality: string): void {
@@ -188,13 +224,13 @@ export class Room {
     if (frame === null) return false;
     writeRelayedAt(frame, now);
     this.framesAccepted++;
-    this.fpsMeter.tick(now);
+    (this.fpsMeter ??= new FpsMeter()).tick(now);
     let replaced = false;
     for (const tap of this.taps) if (tap.replacesSource?.(this, frame, headerLen)) replaced = true;
     if (!replaced) {
       if ((this.framesAccepted & 15) === 1 || this.width === null) this.readSize(frame, headerLen);
       const t0 = performance.now();
-      this.channels.get('source')!.publish(frame, now);
+      this.channel('source')!.publish(frame, now);
       this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
     }
     for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
@@ -205,7 +241,7 @@ export class Room {
   publishTier(quality: string, frame: Uint8Array, now: number): void {
     // A replaced source (see FrameTap.replacesSource) defines the size viewers of `source` see.
     if (quality === 'source') this.readSize(frame, frame[2]! | (frame[3]! << 8));
-    this.channels.get(quality)?.publish(frame, now);
+    this.channel(quality)?.publish(frame, now);
   }
 
   private endViewerSinks(): void {
@@ -224,7 +260,7 @@ export class Room {
   }
 
   private addToTier(quality: string, sink: FrameSink): void {
-    const channel = this.channels.get(quality);
+    const channel = this.channel(quality);
     if (!channel) return;
     channel.add(sink);
     for (const tap of this.taps) tap.onTierDemand?.(this, quality);
@@ -251,7 +287,7 @@ export class Room {
       lastFrameAt: this.lastFrameAt,
       width: this.width,
       height: this.height,
-      fps: this.live ? this.fpsMeter.fps(now) : 0,
+      fps: this.live && this.fpsMeter ? this.fpsMeter.fps(now) : 0,
       chatMessages: this.chat.latestId,
     };
   }

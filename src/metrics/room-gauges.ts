@@ -2,6 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { RoomRegistry } from '../core/room-registry.js';
 
 interface RoomStats {
+  /** Public rooms: a broadcaster has been live in them. */
   rooms: number;
   live: number;
   viewers: number;
@@ -10,7 +11,7 @@ interface RoomStats {
 function roomStats(rooms: RoomRegistry): RoomStats {
   const s: RoomStats = { rooms: 0, live: 0, viewers: 0 };
   for (const room of rooms.list()) {
-    s.rooms++;
+    if (room.public) s.rooms++;
     if (room.live) s.live++;
     s.viewers += room.viewers;
   }
@@ -35,10 +36,18 @@ export function registerRoomGauges(registry: Registry, rooms: RoomRegistry): voi
   });
   new Gauge({
     name: 'beamcast_rooms',
-    help: 'Rooms kept in memory: live, or emptied less than ROOM_TTL ago.',
+    help: 'Rooms a broadcaster has been live in, kept in memory: live, or emptied less than ROOM_TTL ago.',
     registers: [registry],
     collect() {
       this.set(roomStats(rooms).rooms);
+    },
+  });
+  new Gauge({
+    name: 'beamcast_rooms_waiting',
+    help: 'Rooms viewers wait in that nobody has been live in yet (at most MAX_WAITING_ROOMS).',
+    registers: [registry],
+    collect() {
+      this.set(rooms.waitingCount);
     },
   });
   new Gauge({

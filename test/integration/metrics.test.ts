@@ -103,12 +103,17 @@ describe('GET /metrics', () => {
 });
 
 describe('per-room metrics (METRICS_ROOM_LABELS)', () => {
-  it('label only the N busiest rooms by name', async () => {
+  it('label only the N busiest rooms by name, never a room nobody has been live in', async () => {
     const metrics = createMetrics({ roomLabels: 1 });
     const server = await startTestServer({}, { telemetry: metrics.telemetry, http: metrics.http });
     const clients: TestClient[] = [];
     try {
-      for (const room of ['quiet', 'busy', 'busy']) {
+      for (const room of ['quiet', 'busy']) {
+        const cam = await server.broadcaster(room);
+        await cam.close();
+      }
+      // Made-up names get more viewers than any real room, and still never become labels.
+      for (const room of ['quiet', 'busy', 'busy', 'made-up', 'made-up', 'made-up']) {
         const c = await TestClient.connect(server.wsUrl(room));
         await c.nextText('history');
         clients.push(c);
@@ -117,7 +122,11 @@ describe('per-room metrics (METRICS_ROOM_LABELS)', () => {
       const samples = parseProm(text);
       assert.equal(valueOf(samples, 'beamcast_room_viewers', { room: 'busy' }), 2);
       assert.ok(!text.includes('"quiet"'), 'only the busiest room');
+      assert.ok(!text.includes('made-up'), 'a room nobody has been live in is not labelled');
       assert.equal(valueOf(samples, 'beamcast_room_fps', { room: 'busy' }), 0);
+      assert.equal(valueOf(samples, 'beamcast_rooms'), 2);
+      assert.equal(valueOf(samples, 'beamcast_rooms_waiting'), 1);
+      assert.equal(valueOf(samples, 'beamcast_connections', { role: 'viewer' }), 6, 'waiting viewers are connections too');
     } finally {
       await Promise.all(clients.map((c) => c.close()));
       await server.stop();

@@ -51,6 +51,18 @@ describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/ngi
     assert.match(await internal.text(), /beamcast_frames_received_total/);
   });
 
+  it('passes beamcast\'s security headers once, with the proxy\'s origin as the pages\' WebSocket source', async () => {
+    const res = await fetch(`${nginx.url}/viewer/via-nginx`);
+    await res.arrayBuffer();
+    const policy = res.headers.get('content-security-policy') ?? '';
+    assert.ok(!policy.includes(','), 'one policy, not two joined');
+    const connect = policy.split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src '));
+    assert.equal(connect, `connect-src 'self' ws://127.0.0.1:${nginx.port} wss://127.0.0.1:${nginx.port}`);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  });
+
   it('tells pages to open WebSockets on the origin they came from', async () => {
     const viaProxy = (await (await fetch(`${nginx.url}/api/config`)).json()) as { wsUrl: string };
     assert.equal(viaProxy.wsUrl, `ws://127.0.0.1:${nginx.port}`);

@@ -16,9 +16,9 @@ export interface ApiDeps {
   isReady: () => boolean;
 }
 
-const SAME_ORIGIN = 'same-origin';
+export const SAME_ORIGIN = 'same-origin';
 // A Host header is client input: only a plain host[:port] may go into the URL handed back.
-const HOST_RE = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+export const HOST_RE = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /**
  * ws(s)://<the host the page was loaded from>: behind a proxy that forwards /ws/ to the
@@ -59,7 +59,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/rooms', async () => {
     const now = Date.now();
-    const list = rooms.list().map((r) => r.summary(now));
+    // Public rooms only: a name nobody has been live in is anyone's invention.
+    const list = rooms.listPublic().map((r) => r.summary(now));
     list.sort((a, b) => Number(b.live) - Number(a.live) || b.viewers - a.viewers || a.name.localeCompare(b.name));
     return { rooms: list };
   });
@@ -67,7 +68,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { room: string } }>('/api/rooms/:room', async (req, reply) => {
     const { room } = req.params;
     if (!isValidRoomName(room)) return replyError(reply, 'BAD_ROOM');
-    const r = rooms.get(room);
+    const r = rooms.getPublic(room);
     if (!r) return replyError(reply, 'ROOM_NOT_FOUND');
     return r.summary();
   });

@@ -1,15 +1,28 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ConnectionLimiter } from '../../core/connection-limiter.js';
 import type { Room } from '../../core/room.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { isValidRoomName, readFrameHeader, type ErrorCode } from '../../protocol/index.js';
 import { replyError } from './api-routes.js';
 import { MjpegSink, writeMjpegHead } from './mjpeg-sink.js';
+import { embeddable } from './security-headers.js';
 
 export interface MediaRouteDeps {
   rooms: RoomRegistry;
   qualities: readonly string[];
   /** Newest frame (header + JPEG) of a tier, encoding it now if needed; null when there is none. */
   currentFrame(room: Room, quality: string): Promise<Uint8Array | null>;
+  /** Shared with the WebSocket transport: an MJPEG stream is a long-lived connection too. */
+  limiter: ConnectionLimiter;
+  /** An MJPEG client that leaves a part unsent this long is closed (HTTP_IDLE_TIMEOUT). */
+  stallMs: number;
+}
+
+/** What the MJPEG streams hold right now, for gauges, tests and benchmarks. */
+export interface MjpegStreams {
+  readonly count: number;
+  /** Unsent bytes in user space, per stream. */
+  buffered(): number[];
 }
 
 type MediaRequest = { Params: { room: string }; Querystring: { quality?: string } };
@@ -18,22 +31,28 @@ type MediaRequest = { Params: { room: string }; Querystring: { quality?: string 
  * `GET /api/rooms/:room/snapshot.jpg` and `GET /api/rooms/:room/stream.mjpg`, both with
  * `?quality=` (default: the first tier, `source`).
  */
-export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
-  const { rooms } = deps;
+export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): MjpegStreams {
+  const { rooms, limiter } = deps;
   const streams = new Set<MjpegSink>();
 
   const resolve = (req: { params: { room: string }; query: { quality?: string } }): { room: Room; quality: string } | ErrorCode => {
     const quality = req.query.quality || deps.qualities[0]!;
     if (!isValidRoomName(req.params.room)) return 'BAD_ROOM';
     if (!deps.qualities.includes(quality)) return 'BAD_QUALITY';
-    const room = rooms.get(req.params.room);
+    // A room nobody has been live in yet is a name someone made up, as far as the public knows.
+    const room = rooms.getPublic(req.params.room);
     return room ? { room, quality } : 'ROOM_NOT_FOUND';
   };
   const fail = (reply: FastifyReply, code: ErrorCode) => {
     return replyError(reply.header('cache-control', 'no-cache'), code);
   };
+  const refuseStream = (address: string, reply: FastifyReply) => {
+    reply.log.info({ address, code: 'TOO_MANY_CONNECTIONS' }, 'mjpeg stream refused');
+    return fail(reply, 'TOO_MANY_CONNECTIONS');
+  };
 
-  app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', async (req, reply) => {
+  // Other sites may show snapshots and streams in an <img>.
+  app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', { helmet: embeddable }, async (req, reply) => {
     const target = resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const frame = await deps.currentFrame(target.room, target.quality);
@@ -57,7 +76,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   });
 
   // No HEAD route: a HEAD request must not become a viewer that never ends.
-  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false }, async (req, reply) => {
+  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false, helmet: embeddable }, async (req, reply) => {
     const target = resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const { room, quality } = target;
@@ -65,23 +84,32 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
       // Offline: the last picture as a one-part stream, so an <img> still shows something.
       const frame = await deps.currentFrame(room, quality);
       if (!frame) return fail(reply, 'NO_FRAME');
+      if (!limiter.tryAcquire(req.ip)) return refuseStream(req.ip, reply);
       reply.hijack();
+      reply.raw.once('close', () => limiter.release(req.ip));
       writeMjpegHead(reply.raw);
-      const once = new MjpegSink(reply.raw, () => {});
+      const once = new MjpegSink(reply.raw, () => {}, deps.stallMs);
       once.sendFrame(frame);
       once.onOffline();
       return reply;
     }
     if (room.isFull) return fail(reply, 'ROOM_FULL');
+    if (!limiter.tryAcquire(req.ip)) return refuseStream(req.ip, reply);
     reply.hijack();
     const res = reply.raw;
+    // The slot is held while the socket is: a client that stops reading keeps it until it is closed.
+    res.once('close', () => limiter.release(req.ip));
     writeMjpegHead(res);
     const log = req.log.child({ room: room.name, quality, mjpeg: true });
-    const sink = new MjpegSink(res, () => {
-      streams.delete(sink);
-      room.removeViewerSink(sink);
-      log.info({ frames: sink.frames }, 'mjpeg stream ended');
-    });
+    const sink = new MjpegSink(
+      res,
+      () => {
+        streams.delete(sink);
+        room.removeViewerSink(sink);
+        log.info({ frames: sink.frames, stalled: sink.stalled }, 'mjpeg stream ended');
+      },
+      deps.stallMs,
+    );
     streams.add(sink);
     log.info('mjpeg stream started');
     room.addViewerSink(quality, sink);
@@ -92,6 +120,13 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   app.addHook('preClose', async () => {
     for (const sink of [...streams]) sink.onOffline();
   });
+
+  return {
+    get count() {
+      return streams.size;
+    },
+    buffered: () => [...streams].map((s) => s.queuedBytes),
+  };
 }
 
 /** RFC 9110: If-None-Match wins over If-Modified-Since; dates compare at one-second precision. */

@@ -6,24 +6,44 @@ const END = Buffer.from(`--${MJPEG_BOUNDARY}--\r\n`);
 const CRLF = Buffer.from('\r\n');
 
 /**
- * One `multipart/x-mixed-replace` response as a room viewer. Latest frame wins per client: while
- * the socket still holds unsent bytes of an earlier part, new frames are skipped (the room's
- * FrameChannel checks `bufferedAmount`), so a slow client never makes the server buffer video.
+ * One `multipart/x-mixed-replace` response as a room viewer. Latest frame wins per client, and a
+ * client holds at most one part in user space whatever VIDEO_MAX_BUFFERED says: while any byte of
+ * the last part is unsent, new frames are skipped (the room's FrameChannel asks `bufferedAmount`).
+ * A client that leaves a part unsent for `stallMs` while frames keep coming is closed, so one
+ * that stopped reading does not hold its socket buffers for ever.
  */
 export class MjpegSink implements ViewerSink {
   private ended = false;
+  private sentAt = 0;
   frames = 0;
+  /** Closed for not taking its frames. */
+  stalled = false;
 
   constructor(
     private readonly res: ServerResponse,
     /** Called once the sink has ended, whichever side ended it. */
     private readonly onEnded: () => void,
+    private readonly stallMs: number,
   ) {
     res.on('close', () => this.finish());
+    // A live stream may be silent for long (a paused camera): the stall rule replaces the
+    // server's idle timeout, which would end it.
+    res.setTimeout(0);
+  }
+
+  /** Unsent bytes of this response held in user space. */
+  get queuedBytes(): number {
+    return this.res.writableLength;
   }
 
   bufferedAmount(): number {
-    return this.ended ? Number.MAX_SAFE_INTEGER : this.res.writableLength;
+    if (this.ended) return Number.MAX_SAFE_INTEGER;
+    if (this.res.writableLength === 0) return 0;
+    if (performance.now() - this.sentAt > this.stallMs) {
+      this.stalled = true;
+      this.res.destroy();
+    }
+    return Number.MAX_SAFE_INTEGER;
   }
 
   sendFrame(frame: Uint8Array): void {
@@ -37,6 +57,7 @@ export class MjpegSink implements ViewerSink {
     this.res.write(jpeg);
     this.res.write(CRLF);
     this.res.uncork();
+    this.sentAt = performance.now();
     this.frames++;
   }
 
@@ -44,6 +65,8 @@ export class MjpegSink implements ViewerSink {
   onOffline(): void {
     if (this.ended) return;
     this.res.end(END);
+    // What is still unsent must be taken within stallMs, or the socket goes.
+    this.res.setTimeout(this.stallMs, () => this.res.destroy());
     this.finish();
   }
 
