@@ -57,6 +57,11 @@ export function limitsFrom(config: Config): Limits {
     chatBurst: config.chatBurst,
     maxNameLength: config.maxNameLength,
     maxTextBytes: config.maxTextBytes,
+    // Room above both limits, so a realistic oversize message still gets its error code.
+    maxMessageBytes: Math.max(config.wsMaxMessageBytes, 2 * config.maxFrameBytes, 2 * config.maxTextBytes),
+    requestRatePerSec: config.requestRate,
+    requestBurst: config.requestBurst,
+    historyMaxBytes: config.historyMaxBytes,
   };
 }
 

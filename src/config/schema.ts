@@ -103,6 +103,30 @@ export const configSchema = {
   chatBurst: field({ env: 'CHAT_BURST', default: 5, parse: int(1, 10_000), doc: 'chat messages a connection may send at once' }),
   maxNameLength: field({ env: 'MAX_NAME_LENGTH', default: 32, parse: int(1, 256), doc: 'longest display name' }),
   maxTextBytes: field({ env: 'MAX_TEXT_BYTES', default: 16_384, parse: int(256, MiB), doc: 'largest JSON text message' }),
+  wsMaxMessageBytes: field({
+    env: 'WS_MAX_MESSAGE_BYTES',
+    default: 8 * MiB,
+    parse: int(64 * 1024, 512 * MiB),
+    doc: 'largest WebSocket message read and answered with an error code (FRAME_TOO_LARGE, MESSAGE_TOO_LARGE) on an open connection; up to twice this: closed with 1009; beyond: dropped unread (1006). Raised to twice MAX_FRAME_BYTES or MAX_TEXT_BYTES when those are larger',
+  }),
+  requestRate: field({
+    env: 'REQUEST_RATE',
+    default: 4,
+    parse: num(0.1, 1000),
+    doc: 'request budget per connection, in tokens per second: ping costs 1, quality 2, history 4 (chat has CHAT_RATE)',
+  }),
+  requestBurst: field({
+    env: 'REQUEST_BURST',
+    default: 40,
+    parse: int(4, 100_000),
+    doc: 'tokens of request budget a connection may save up and spend at once',
+  }),
+  historyMaxBytes: field({
+    env: 'HISTORY_MAX_BYTES',
+    default: 64 * 1024,
+    parse: int(16 * 1024, 16 * MiB),
+    doc: 'largest history message, serialised; longer replies are paged (more: true)',
+  }),
   maxViewersPerRoom: field({ env: 'MAX_VIEWERS_PER_ROOM', default: 5000, parse: int(0, 1_000_000), doc: 'viewers per room; 0: unlimited' }),
   maxConnectionsPerIp: field({
     env: 'MAX_CONNECTIONS_PER_IP',

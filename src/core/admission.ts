@@ -1,4 +1,4 @@
-import { ErrorCodes, isValidRoomName, type ErrorCode, type Role } from '../protocol/index.js';
+import { ErrorCodes, checkName, isValidRoomName, type ErrorCode, type Role } from '../protocol/index.js';
 import type { ConnectionLimiter } from './connection-limiter.js';
 import type { RoomRegistry } from './room-registry.js';
 import { isValidStreamKey } from './stream-key.js';
@@ -9,6 +9,8 @@ export interface UpgradeInfo {
   query: URLSearchParams;
   origin: string;
   address: string;
+  /** The Sec-WebSocket-Version header ('' when missing). */
+  wsVersion: string;
 }
 
 export interface Admitted {
@@ -37,6 +39,8 @@ export interface AdmissionPolicy {
  */
 export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomRegistry, limiter: ConnectionLimiter): Admission {
   const refuse = (code: ErrorCode): Admission => ({ ok: false, code });
+  // RFC 6455 is version 13; any other is refused with 426 naming it (the transport adds the header).
+  if (info.wsVersion !== '13') return refuse('UNSUPPORTED_WS_VERSION');
   if (policy.isDraining()) return refuse('SHUTTING_DOWN');
   if (!originAllowed(info.origin, policy.allowedOrigins)) return refuse('ORIGIN_NOT_ALLOWED');
   if (!isValidRoomName(info.room)) return refuse('BAD_ROOM');
@@ -45,8 +49,9 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
   if (roleRaw !== 'viewer' && roleRaw !== 'broadcaster') return refuse('BAD_ROLE');
   const role: Role = roleRaw;
   if (role === 'broadcaster' && !isValidStreamKey(policy.secret, info.room, q.get('key') ?? undefined)) return refuse('BAD_KEY');
-  const name = (q.get('name') ?? '').trim();
-  if (name.length > policy.maxNameLength) return refuse('NAME_TOO_LONG');
+  const named = checkName(q.get('name') ?? '', policy.maxNameLength);
+  if (!named.ok) return refuse(named.code);
+  const name = named.name;
   const quality = q.get('quality') || policy.qualities[0]!;
   if (!policy.qualities.includes(quality)) return refuse('BAD_QUALITY');
   const sinceRaw = q.get('since');

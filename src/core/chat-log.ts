@@ -22,8 +22,9 @@ export class ChatLog {
   since(since: number, max = this.capacity): { messages: ChatMessage[]; truncated: boolean } {
     const oldest = this.items[0]?.id ?? this.nextId;
     const truncated = since + 1 < oldest && since < this.latestId;
-    const start = this.items.findIndex((m) => m.id > since);
-    if (start < 0) return { messages: [], truncated };
+    // Ids are consecutive, so the first one after `since` is found by arithmetic, not a scan.
+    const start = Math.max(0, Math.min(this.items.length, since + 1 - oldest));
+    if (start >= this.items.length) return { messages: [], truncated };
     const all = this.items.slice(start);
     const messages = all.length > max ? all.slice(all.length - max) : all;
     return { messages, truncated: truncated || messages.length < all.length };

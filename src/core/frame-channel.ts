@@ -30,10 +30,20 @@ export class FrameChannel {
     return this.lastAt;
   }
 
-  /** Adds a consumer and hands it the cached frame at once, so a late joiner sees a picture. */
-  add(sink: FrameSink): void {
+  /**
+   * Adds a consumer and hands it the cached frame at once, so a late joiner sees a picture.
+   * `onlyIfCaughtUp` (a tier switch): the cached frame goes only to a consumer without unsent
+   * video, like any other frame; a client switching tiers in a loop cannot queue frame after frame.
+   */
+  add(sink: FrameSink, onlyIfCaughtUp = false): void {
     this.sinks.add(sink);
-    if (this.last) sink.sendFrame(this.last);
+    if (!this.last) return;
+    if (onlyIfCaughtUp && sink.bufferedAmount() > this.maxBuffered) {
+      this.skipped++;
+      this.telemetry.framesSkipped('backpressure', 1);
+      return;
+    }
+    sink.sendFrame(this.last);
   }
 
   delete(sink: FrameSink): void {

@@ -206,7 +206,7 @@ export class Room {
     if (member.sender.role === 'viewer' && this.members.has(member)) {
       this.channels.get(member.quality)?.delete(member.peer);
       member.quality = quality;
-      this.addToTier(quality, member.peer);
+      this.addToTier(quality, member.peer, true);
     } else {
       member.quality = quality;
     }
@@ -259,10 +259,10 @@ export class Room {
     }
   }
 
-  private addToTier(quality: string, sink: FrameSink): void {
+  private addToTier(quality: string, sink: FrameSink, switching = false): void {
     const channel = this.channel(quality);
     if (!channel) return;
-    channel.add(sink);
+    channel.add(sink, switching);
     for (const tap of this.taps) tap.onTierDemand?.(this, quality);
   }
 

@@ -1,21 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import {
   CloseCodes,
-  ErrorCodes,
   PROTOCOL_VERSION,
+  REQUEST_COSTS,
   checkFrame,
+  isNameReservedForBroadcaster,
+  type ClientMessageType,
   type ErrorCode,
-  type ErrorMessage,
-  type HistoryMessage,
   type Role,
   type Sender,
   type WelcomeMessage,
 } from '../protocol/index.js';
+import { ErrorReporter } from './error-reporter.js';
+import { historyPageJson } from './history-page.js';
 import type { Log } from './log.js';
 import type { Peer } from './peer.js';
 import type { Member, Room } from './room.js';
 import type { RoomOptions } from './room-options.js';
 import { senderColor } from './sender-color.js';
+import { Strikes } from './strikes.js';
 import type { CloseReason } from './telemetry.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -30,11 +33,6 @@ export interface SessionInit {
   log: Log;
 }
 
-// Invalid input beyond this many strikes in the window closes the connection (4500).
-const STRIKE_WINDOW_MS = 10_000;
-const MAX_STRIKES = 20;
-// At most one `error` per code per interval; the rest are counted into `dropped`.
-const ERROR_INTERVAL_MS = 1000;
 const MAX_REF_LENGTH = 64;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -53,9 +51,11 @@ export class Session implements Member {
   // an idle viewer's memory is the server's capacity (a fresh bucket starts full either way).
   private chatBucket: TokenBucket | null = null;
   private frameBucket: TokenBucket | null = null;
-  private errorState: Map<ErrorCode, { at: number; dropped: number }> | null = null;
-  private strikes = 0;
-  private strikeWindowStart = 0;
+  private requestBucket: TokenBucket | null = null;
+  private errors: ErrorReporter | null = null;
+  private strikes: Strikes | null = null;
+  /** The requested name was the broadcaster's: told with NAME_RESERVED once the connection is open. */
+  private nameRefused = false;
   private joined = false;
   private closeReason: CloseReason | null = null;
   // Checked once: building a log record per frame would cost an allocation even when discarded.
@@ -69,7 +69,13 @@ export class Session implements Member {
   ) {
     this.room = init.room;
     this.quality = init.quality;
-    const name = init.name || (init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`);
+    let name = init.name;
+    // Only the broadcaster's connection gets the host badge; a viewer does not get its name either.
+    if (init.role === 'viewer' && isNameReservedForBroadcaster(name, this.room.broadcaster?.sender.name ?? null)) {
+      name = '';
+      this.nameRefused = true;
+    }
+    name ||= init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`;
     this.sender = { id, name, color: senderColor(id), role: init.role };
     this.traceFrames = init.role === 'broadcaster' && (init.log.isLevelEnabled?.('trace') ?? false);
   }
@@ -115,9 +121,16 @@ export class Session implements Member {
     this.joined = true;
     this.opts.telemetry.connectionOpened(this.role);
     this.log.info({ name: this.sender.name, quality: this.quality }, 'connection open');
+    if (this.nameRefused) this.reject('NAME_RESERVED', false);
   }
 
   onMessage(bytes: Uint8Array, isBinary: boolean): void {
+    // Read in full but too large to handle: a close frame says so (1009). Anything larger never
+    // gets here: the transport drops it unread (see the transport's message limit).
+    if (bytes.length > this.opts.limits.maxMessageBytes) {
+      this.log.info({ bytes: bytes.length, binary: isBinary }, 'message over the transport limit');
+      return this.closeWith('too_large', CloseCodes.MESSAGE_TOO_BIG);
+    }
     if (isBinary) this.onFrame(bytes);
     else this.onText(bytes);
   }
@@ -134,13 +147,19 @@ export class Session implements Member {
     this.peer.close(close.code, close.reason);
   }
 
-  /** The transport reports the socket closed (by either side). */
-  end(code: number): void {
+  /**
+   * The transport reports the socket closed (by either side). `transportReason`: the transport
+   * itself closed it (e.g. a message over its limit), which counts as the server's close.
+   */
+  end(code: number, transportReason?: CloseReason): void {
+    this.errors?.dispose();
     if (!this.joined) return;
     this.joined = false;
     this.room.leave(this);
     const reason =
-      this.closeReason ?? (code === CloseCodes.REPLACED.code ? 'replaced' : code === CloseCodes.SERVER_SHUTDOWN.code ? 'shutdown' : 'client');
+      this.closeReason ??
+      transportReason ??
+      (code === CloseCodes.REPLACED.code ? 'replaced' : code === CloseCodes.SERVER_SHUTDOWN.code ? 'shutdown' : 'client');
     this.opts.telemetry.connectionClosed(this.role, reason);
     this.log.info({ code, reason }, 'connection closed');
   }
@@ -158,9 +177,10 @@ export class Session implements Member {
     // arrive together, and a short burst allowance would drop the newest of them, the worst pick
     // for live video. The long-run average still cannot exceed maxFps.
     this.frameBucket ??= new TokenBucket(limits.maxFps, Math.max(2, limits.maxFps), now);
+    // Not a strike: a camera faster than MAX_FPS is misconfigured, not hostile, and it has a key.
     if (!this.frameBucket.take(now)) {
       telemetry.framesSkipped('rate_limit', 1);
-      this.sendError('FRAME_RATE_LIMITED', now);
+      this.report('FRAME_RATE_LIMITED', now);
       return;
     }
     if (!this.room.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
@@ -184,7 +204,17 @@ export class Session implements Member {
       return this.reject('BAD_JSON', true);
     }
     const m = msg as Record<string, unknown>;
-    switch (m.type) {
+    // One budget check for every request type: whatever is added to REQUEST_COSTS is limited.
+    if (!Object.hasOwn(REQUEST_COSTS, m.type as string)) return this.reject('UNKNOWN_TYPE', true);
+    const type = m.type as ClientMessageType;
+    const cost = REQUEST_COSTS[type];
+    if (cost > 0) {
+      const { requestRatePerSec, requestBurst } = this.opts.limits;
+      const now = Date.now();
+      this.requestBucket ??= new TokenBucket(requestRatePerSec, requestBurst, now);
+      if (!this.requestBucket.take(now, cost)) return this.rateLimited('REQUEST_RATE_LIMITED', now);
+    }
+    switch (type) {
       case 'chat':
         return this.onChat(m.text, m.ref);
       case 'history':
@@ -197,8 +227,6 @@ export class Session implements Member {
       }
       case 'quality':
         return this.onQuality(m.quality);
-      default:
-        return this.reject('UNKNOWN_TYPE', true);
     }
   }
 
@@ -210,14 +238,15 @@ export class Session implements Member {
     let refused: ErrorCode | null = null;
     if (text.trim().length === 0) refused = 'CHAT_EMPTY';
     else if (text.length > limits.maxChatLength) refused = 'CHAT_TOO_LONG';
-    else {
-      const now = Date.now();
-      this.chatBucket ??= new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
-      if (!this.chatBucket.take(now)) refused = 'CHAT_RATE_LIMITED';
-    }
     if (refused) {
       telemetry.chatRefused(refused);
       return this.reject(refused, false);
+    }
+    const now = Date.now();
+    this.chatBucket ??= new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
+    if (!this.chatBucket.take(now)) {
+      telemetry.chatRefused('CHAT_RATE_LIMITED');
+      return this.rateLimited('CHAT_RATE_LIMITED', now);
     }
     this.room.postChat(this.sender, text, ref as string | undefined);
     telemetry.chatAccepted();
@@ -229,45 +258,36 @@ export class Session implements Member {
     this.peer.sendText(JSON.stringify({ type: 'quality', quality }));
   }
 
+  /** One page of chat history, bounded in bytes (`historyMaxBytes`); a join's first one too. */
   private sendHistory(since: number | null): void {
-    const room = this.room;
-    const { messages, truncated } =
-      since === null ? { messages: room.chat.last(this.opts.chatOnJoin), truncated: false } : room.chat.since(since);
-    const msg: HistoryMessage = { type: 'history', chatEpoch: room.chatEpoch, messages, latestId: room.chat.latestId, truncated };
-    this.peer.sendText(JSON.stringify(msg));
+    const { chatOnJoin, limits } = this.opts;
+    this.peer.sendText(historyPageJson(this.room.chat, this.room.chatEpoch, { since, tail: chatOnJoin, maxBytes: limits.historyMaxBytes }));
   }
 
+  /** Refuses a message with its code; `strike`: it was invalid, and too many close the connection. */
   private reject(code: ErrorCode, strike: boolean): void {
     const now = Date.now();
-    this.sendError(code, now);
-    if (!strike) return;
-    if (now - this.strikeWindowStart > STRIKE_WINDOW_MS) {
-      this.strikeWindowStart = now;
-      this.strikes = 0;
-    }
-    if (++this.strikes > MAX_STRIKES) {
-      this.log.warn({ code, strikes: this.strikes }, 'too many invalid messages');
-      this.closeWith('policy', CloseCodes.POLICY_VIOLATION);
-    }
+    this.report(code, now);
+    if (strike && (this.strikes ??= new Strikes()).strike(now)) this.tooManyStrikes(code);
   }
 
-  /** Sends `error`, at most once per code per second; the ones held back are counted in `dropped`. */
-  private sendError(code: ErrorCode, now: number): void {
-    this.errorState ??= new Map();
-    let st = this.errorState.get(code);
-    if (!st) {
-      st = { at: 0, dropped: 0 };
-      this.errorState.set(code, st);
-    }
-    if (now - st.at < ERROR_INTERVAL_MS) {
-      st.dropped++;
-      return;
-    }
-    const msg: ErrorMessage = { type: 'error', code, message: ErrorCodes[code].message };
-    if (st.dropped > 0) msg.dropped = st.dropped;
-    st.at = now;
-    st.dropped = 0;
-    this.log.info({ code, dropped: msg.dropped ?? 0 }, 'refused');
-    this.peer.sendText(JSON.stringify(msg));
+  /** Refuses a message over a rate limit: a few per window are forgiven, a flood is struck. */
+  private rateLimited(code: ErrorCode, now: number): void {
+    this.report(code, now);
+    if ((this.strikes ??= new Strikes()).overLimit(now)) this.tooManyStrikes(code);
+  }
+
+  private tooManyStrikes(code: ErrorCode): void {
+    this.log.warn({ code, strikes: this.strikes?.count }, 'too many invalid messages');
+    this.closeWith('policy', CloseCodes.POLICY_VIOLATION);
+  }
+
+  /** Sends `error` (throttled per code, with a trailing report of what was held back) and logs it, never the payload. */
+  private report(code: ErrorCode, now: number): void {
+    this.errors ??= new ErrorReporter((msg) => {
+      this.log.info({ code: msg.code, dropped: msg.dropped ?? 0 }, 'refused');
+      this.peer.sendText(JSON.stringify(msg));
+    });
+    this.errors.report(code, now);
   }
 }

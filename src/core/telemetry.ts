@@ -1,7 +1,11 @@
 import type { ErrorCode, Role } from '../protocol/index.js';
 
 export type SkipReason = 'backpressure' | 'rate_limit' | 'encoder_busy';
-export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'error';
+/**
+ * Why a connection ended. `too_large` and `invalid_utf8` are the server's own closes: a message
+ * over the transport limit, or a text message that is not UTF-8 (see docs/protocol.md, Limits).
+ */
+export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'too_large' | 'invalid_utf8' | 'error';
 
 /**
  * Domain events the core reports. The metrics adapter implements this; the core never knows

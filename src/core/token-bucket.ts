@@ -12,14 +12,15 @@ export class TokenBucket {
     this.last = now;
   }
 
-  take(now: number): boolean {
+  /** Takes `cost` tokens if there are that many; a refused take takes nothing. */
+  take(now: number, cost = 1): boolean {
     const elapsed = now - this.last;
     if (elapsed > 0) {
       this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSec) / 1000);
       this.last = now;
     }
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= cost) {
+      this.tokens -= cost;
       return true;
     }
     return false;

@@ -8,6 +8,9 @@ export const ErrorCodes = {
   BAD_QUALITY: { status: 400, message: 'unknown quality tier' },
   BAD_SINCE: { status: 400, message: 'since must be a non-negative integer chat id' },
   NAME_TOO_LONG: { status: 400, message: 'name is longer than the limit' },
+  BAD_NAME: { status: 400, message: 'names may not contain control, format (bidi, zero-width) or other invisible characters' },
+  NAME_RESERVED: { status: 409, message: "that name is the broadcaster's: you appear under the name in welcome.you instead" },
+  UNSUPPORTED_WS_VERSION: { status: 426, message: 'only WebSocket version 13 is supported (Sec-WebSocket-Version: 13)' },
   BAD_KEY: { status: 401, message: 'stream key missing or wrong for this room' },
   ORIGIN_NOT_ALLOWED: { status: 403, message: 'origin not allowed' },
   ROOM_NOT_FOUND: { status: 404, message: 'no such room' },
@@ -34,6 +37,7 @@ export const ErrorCodes = {
   CHAT_EMPTY: { status: 400, message: 'chat text is empty' },
   CHAT_TOO_LONG: { status: 413, message: 'chat text is longer than the limit' },
   CHAT_RATE_LIMITED: { status: 429, message: 'chat messages are sent too fast' },
+  REQUEST_RATE_LIMITED: { status: 429, message: 'requests (history, quality, ping) are sent too fast; wait and retry' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -45,6 +49,9 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export const CloseCodes = {
   SERVER_SHUTDOWN: { code: 4000, reason: 'server shutting down' },
   SLOW_CONSUMER: { code: 4001, reason: 'too far behind: reconnect and recover chat by id' },
+  // Standard code (RFC 6455): the close frame a browser can read, for messages the server read
+  // but will not handle. Larger ones are not read at all (see docs/protocol.md, Limits).
+  MESSAGE_TOO_BIG: { code: 1009, reason: 'message larger than the limit' },
   POLICY_VIOLATION: { code: 4500, reason: 'too many invalid messages' },
   REPLACED: { code: 4501, reason: 'another broadcaster took over this room' },
 } as const satisfies Record<string, { code: number; reason: string }>;

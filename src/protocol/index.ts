@@ -4,3 +4,4 @@ export * from './room-name.js';
 export * from './codes.js';
 export * from './messages.js';
 export * from './auto-quality.js';
+export * from './display-name.js';

@@ -29,6 +29,13 @@ export interface Limits {
   chatBurst: number;
   maxNameLength: number;
   maxTextBytes: number;
+  /** Largest message the server reads and answers with an error code; larger ones close the connection. */
+  maxMessageBytes: number;
+  /** Request budget for history, quality and ping: tokens per second and at most this many saved up. */
+  requestRatePerSec: number;
+  requestBurst: number;
+  /** Largest `history` message, serialised; longer replies come in pages (`more`). */
+  historyMaxBytes: number;
 }
 
 export interface WelcomeMessage {
@@ -57,6 +64,10 @@ export interface HistoryMessage {
   latestId: number;
   /** True when messages after the requested id were already evicted from the log. */
   truncated: boolean;
+  /** True when the reply stopped at its byte limit: ask for the rest with `since: nextSince`. */
+  more: boolean;
+  /** With `more`: the id of the last message in this page. */
+  nextSince?: number;
 }
 
 export interface PresenceMessage {
@@ -110,6 +121,15 @@ export type ClientMessage =
   | { type: 'quality'; quality: string };
 
 export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality'] as const;
+export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
+
+/**
+ * What each client message costs from its connection's request budget (`limits.requestRatePerSec`
+ * tokens per second, at most `limits.requestBurst` saved up), roughly in proportion to what the
+ * answer costs the server. Every type needs an entry, so a type added later is limited from the
+ * start. Chat is metered by its own bucket (`chatRatePerSec`, `chatBurst`) and costs nothing here.
+ */
+export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4 } as const satisfies Record<ClientMessageType, number>;
 
 /** One room as `GET /api/rooms` and `GET /api/rooms/:room` describe it. */
 export interface RoomSummary {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startBeamcast, type Beamcast, type Extensions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
@@ -20,8 +20,25 @@ export interface TestServer extends Beamcast {
   stop(): Promise<void>;
 }
 
+/** Log lines a test server wrote, parsed, in order (see `captureLog`). */
+export interface CapturedLog {
+  readonly lines: Record<string, unknown>[];
+  readonly logger: Logger;
+}
+
+/** A pino logger at `level` whose lines the test can read: pass `logger` to startTestServer. */
+export function captureLog(level = 'info'): CapturedLog {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { lines, logger };
+}
+
 /** A real server on free ports (port 0) with a throwaway data dir; `stop()` closes all of it. */
-export async function startTestServer(overrides: Partial<Record<keyof Config, string>> = {}, ext: Extensions = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Record<keyof Config, string>> = {},
+  ext: Extensions = {},
+  logger?: Logger,
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'beamcast-test-'));
   const env: Record<string, string> = {
     PORT: '0',
@@ -35,7 +52,7 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
   const { configSchema } = await import('../../src/config/schema.js');
   for (const [k, v] of Object.entries(overrides)) env[configSchema[k as keyof Config].env] = v!;
   const config = loadConfig({ env, argv: [], envFile: null });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   let app: Beamcast;
   try {
     app = await startBeamcast(config, log, ext);

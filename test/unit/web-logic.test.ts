@@ -5,6 +5,7 @@ import { AutoQuality } from '../../src/protocol/index.js';
 import { ChatSync } from '../../web/lib/chat-sync.js';
 import { ClockOffset } from '../../web/lib/clock-offset.js';
 import { roomSocketUrl } from '../../web/lib/page-config.js';
+import { RequestPacer } from '../../web/lib/request-pacer.js';
 
 const chat = (id: number): ChatMessage => ({ type: 'chat', id, at: id, from: { id: 'a', name: 'a', color: '#fff', role: 'viewer' }, text: `m${id}` });
 const history = (epoch: string, ids: number[], latestId = ids.at(-1) ?? 0): HistoryMessage => ({
@@ -13,6 +14,7 @@ const history = (epoch: string, ids: number[], latestId = ids.at(-1) ?? 0): Hist
   messages: ids.map(chat),
   latestId,
   truncated: false,
+  more: false,
 });
 
 describe('roomSocketUrl', () => {
@@ -78,6 +80,73 @@ describe('ChatSync', () => {
     const tail = s.onHistory(history('e2', [31, 32]));
     assert.deepEqual(tail.show.map((m) => m.id), [31, 32]);
     assert.equal(s.epochId, 'e2');
+  });
+});
+
+describe('ChatSync with paged history', () => {
+  const page = (epoch: string, ids: number[], latestId: number, nextSince?: number): HistoryMessage => ({
+    ...history(epoch, ids, latestId),
+    more: nextSince !== undefined,
+    ...(nextSince !== undefined ? { nextSince } : {}),
+  });
+
+  it('follows more: asks for the page after nextSince until the last one', () => {
+    const s = new ChatSync();
+    s.connecting();
+    s.onHistory(history('e1', [1, 2]));
+    s.connecting(); // reconnect with since=2
+    const first = s.onHistory(page('e1', [3, 4], 9, 4));
+    assert.deepEqual(first.show.map((m) => m.id), [3, 4]);
+    assert.equal(first.request, 4);
+    assert.equal(s.pending, 4);
+    const second = s.onHistory(page('e1', [5, 6, 7], 9, 7));
+    assert.equal(second.request, 7);
+    const last = s.onHistory(page('e1', [8, 9], 9));
+    assert.deepEqual(last.show.map((m) => m.id), [8, 9]);
+    assert.equal(last.request, null);
+    assert.equal(s.pending, null);
+    assert.equal(s.since, 9);
+  });
+
+  it('follows more after a gap request too, and a live message during paging waits its turn', () => {
+    const s = new ChatSync();
+    s.connecting();
+    s.onHistory(history('e1', [1]));
+    assert.equal(s.onChat(chat(10)).request, 1);
+    assert.equal(s.onHistory(page('e1', [2, 3, 4], 10, 4)).request, 4);
+    assert.equal(s.onChat(chat(11)).request, null, 'a page is already on its way');
+    const r = s.onHistory(page('e1', [5, 6, 7, 8, 9, 10, 11], 11));
+    assert.equal(r.request, null);
+    assert.equal(s.since, 11);
+  });
+
+  it('does not follow a page that would not move forward, or a server that does not page', () => {
+    const s = new ChatSync();
+    s.connecting();
+    s.onHistory(history('e1', [1, 2, 3]));
+    s.connecting();
+    assert.equal(s.onHistory(page('e1', [], 3, 3)).request, null, 'nextSince equal to what was asked');
+    const old = new ChatSync();
+    old.connecting();
+    const { more: _more, ...legacy } = history('e1', [1, 2]);
+    assert.equal(old.onHistory(legacy as HistoryMessage).request, null);
+  });
+});
+
+describe('RequestPacer', () => {
+  it("waits for the server's request budget: the burst at once, then the refill rate", () => {
+    const p = new RequestPacer(4, 40, 0);
+    for (let i = 0; i < 9; i++) {
+      assert.equal(p.waitMs(4, 0), 0);
+      p.spend(4, 0);
+    }
+    // Four tokens are left, but the pacer keeps half a token spare for jitter between the clocks.
+    const wait = p.waitMs(4, 0);
+    assert.ok(wait > 0 && wait <= 200, `the tenth page waits a moment (${wait} ms)`);
+    p.spend(4, wait);
+    const next = p.waitMs(4, wait);
+    assert.ok(next >= 1000 && next <= 1200, `then about a second per page (${next} ms)`);
+    assert.equal(p.waitMs(4, wait + next), 0);
   });
 });
 

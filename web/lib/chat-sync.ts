@@ -35,20 +35,30 @@ export class ChatSync {
     this.pendingSince = this.since;
   }
 
+  /** The `since` of the history request in flight (null: none). */
+  get pending(): number | null {
+    return this.pendingSince;
+  }
+
   onHistory(h: HistoryMessage): ChatSyncResult {
     const asked = this.pendingSince;
     this.pendingSince = null;
+    let r: ChatSyncResult;
     if (h.chatEpoch !== this.epoch) {
       const wasKnown = this.epoch !== null;
       this.epoch = h.chatEpoch;
       this.lastId = 0;
       // These messages answer "after id N" of a log that no longer exists: fetch the new log's tail instead.
-      if (wasKnown && asked !== null && asked > 0) {
-        return { show: [], reset: true, request: Math.max(0, h.latestId - FRESH_HISTORY) };
-      }
-      return { show: this.take(h.messages), reset: wasKnown, request: null };
+      if (wasKnown && asked !== null && asked > 0) return this.ask({ show: [], reset: true, request: null }, Math.max(0, h.latestId - FRESH_HISTORY));
+      r = { show: this.take(h.messages), reset: wasKnown, request: null };
+    } else {
+      r = { show: this.take(h.messages), reset: false, request: null };
     }
-    return { show: this.take(h.messages), reset: false, request: null };
+    // One page of a longer reply: ask for the next. Servers that do not page never set `more`;
+    // a page that would not move forward is not followed.
+    const next = h.more === true ? (h.nextSince ?? h.messages[h.messages.length - 1]?.id) : undefined;
+    if (typeof next === 'number' && (asked === null || next > asked)) return this.ask(r, next);
+    return r;
   }
 
   onChat(m: ChatMessage): ChatSyncResult {
@@ -62,6 +72,11 @@ export class ChatSync {
     if (this.pendingSince !== null) return { show: [m], reset: false, request: null };
     this.pendingSince = this.lastId;
     return { show: [m], reset: false, request: this.lastId };
+  }
+
+  private ask(r: ChatSyncResult, since: number): ChatSyncResult {
+    this.pendingSince = since;
+    return { ...r, request: since };
   }
 
   private take(messages: ChatMessage[]): ChatMessage[] {

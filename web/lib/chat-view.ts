@@ -1,4 +1,4 @@
-import { ErrorCodes, type ChatMessage, type ErrorMessage, type Sender } from '../../src/protocol/index.js';
+import { ErrorCodes, checkName, type ChatMessage, type ErrorMessage, type Sender } from '../../src/protocol/index.js';
 import type { ChatSyncResult } from './chat-sync.js';
 import { el, store } from './dom.js';
 import { clockTime } from './format.js';
@@ -15,7 +15,14 @@ export interface ChatViewElements {
 
 // Within this many pixels of the bottom counts as "at the bottom": keep following new messages.
 const STICK_PX = 40;
-const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'NAME_TOO_LONG']);
+const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED']);
+const NAME_WORDS: Record<string, string> = {
+  NAME_TOO_LONG: 'That name is too long.',
+  BAD_NAME: 'Names cannot contain invisible or control characters.',
+  NAME_RESERVED: "That name is the broadcaster's: you appear under another name.",
+};
+// Until the server says otherwise (welcome.limits.maxNameLength).
+const DEFAULT_MAX_NAME = 32;
 
 /**
  * The room chat: messages ordered by id and de-duplicated (history and live messages overlap after
@@ -27,14 +34,17 @@ export class ChatView {
   private refs = 0;
   private youId = '';
   private errorTimer: ReturnType<typeof setTimeout> | null = null;
+  private maxNameLength = DEFAULT_MAX_NAME;
   onNameChange: (name: string) => void = () => {};
 
   constructor(private readonly e: ChatViewElements) {
     e.name.value = store.get('name') ?? '';
     e.name.addEventListener('change', () => {
-      const name = e.name.value.trim();
-      store.set('name', name);
-      this.onNameChange(name);
+      // The server's rule, checked here so a bad name is explained instead of refusing the connection.
+      const checked = checkName(e.name.value, this.maxNameLength);
+      if (!checked.ok) return this.error(NAME_WORDS[checked.code]!);
+      store.set('name', checked.name);
+      this.onNameChange(checked.name);
     });
     e.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -47,8 +57,10 @@ export class ChatView {
     this.renderEmpty();
   }
 
+  /** The chosen name as the server will take it; '' (the server picks one) while it is not valid. */
   get name(): string {
-    return this.e.name.value.trim();
+    const checked = checkName(this.e.name.value, this.maxNameLength);
+    return checked.ok ? checked.name : '';
   }
 
   attach(socket: RoomSocket): void {
@@ -64,6 +76,7 @@ export class ChatView {
   setLimits(maxChatLength: number, maxNameLength: number): void {
     this.e.input.maxLength = maxChatLength;
     this.e.name.maxLength = maxNameLength;
+    this.maxNameLength = maxNameLength;
   }
 
   apply(r: ChatSyncResult): void {
@@ -82,7 +95,7 @@ export class ChatView {
       CHAT_EMPTY: 'Type a message first.',
       CHAT_TOO_LONG: `That message is too long.`,
       CHAT_RATE_LIMITED: 'Slow down: you are sending messages too fast.',
-      NAME_TOO_LONG: 'That name is too long.',
+      ...NAME_WORDS,
     };
     this.error(words[msg.code] ?? ErrorCodes[msg.code].message);
     return true;

@@ -1,8 +1,9 @@
-import { CloseCodes, shouldReconnect, type ClientMessage, type ServerMessage, type WelcomeMessage } from '../../src/protocol/index.js';
+import { CloseCodes, REQUEST_COSTS, shouldReconnect, type ClientMessage, type ServerMessage, type WelcomeMessage } from '../../src/protocol/index.js';
 import { Backoff } from './backoff.js';
 import { ChatSync, type ChatSyncResult } from './chat-sync.js';
 import { ClockOffset } from './clock-offset.js';
 import { roomSocketUrl, type PageConfig } from './page-config.js';
+import { RequestPacer } from './request-pacer.js';
 
 export type SocketState =
   | { kind: 'connecting' }
@@ -28,6 +29,8 @@ export interface RoomSocketOptions {
 const PING_FAST_MS = 1000;
 const PING_SLOW_MS = 10_000;
 const FAST_PINGS = 5;
+// A history request the server refused (over its request budget) is asked again after this long.
+const HISTORY_RETRY_MS = 1500;
 
 /**
  * One room connection that survives network trouble: reconnects with backoff on every close code
@@ -40,6 +43,8 @@ export class RoomSocket {
   private readonly backoff = new Backoff();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setTimeout> | null = null;
+  private historyTimer: ReturnType<typeof setTimeout> | null = null;
+  private pacer: RequestPacer | null = null;
   private pings = 0;
   private stopped = true;
   private welcome: WelcomeMessage | null = null;
@@ -105,6 +110,7 @@ export class RoomSocket {
 
   send(msg: ClientMessage): boolean {
     if (!this.isOpen) return false;
+    this.pacer?.spend(REQUEST_COSTS[msg.type] ?? 0, Date.now());
     this.ws!.send(JSON.stringify(msg));
     return true;
   }
@@ -125,6 +131,7 @@ export class RoomSocket {
     const since = this.chat.since;
     if (since !== null) query.since = String(since);
     this.welcome = null;
+    this.pacer = null;
     this.clock.reset();
     o.onState({ kind: 'connecting' });
     let opened = false;
@@ -170,6 +177,8 @@ export class RoomSocket {
     switch (msg.type) {
       case 'welcome':
         this.welcome = msg;
+        // Servers without a request budget send no such limits: then nothing is paced.
+        this.pacer = msg.limits.requestRatePerSec > 0 ? new RequestPacer(msg.limits.requestRatePerSec, msg.limits.requestBurst, Date.now()) : null;
         this.pings = 0;
         this.schedulePing(0);
         o.onState({ kind: 'open', welcome: msg });
@@ -183,6 +192,10 @@ export class RoomSocket {
       case 'pong':
         this.clock.add(msg.t, msg.serverTime, Date.now());
         break;
+      case 'error':
+        // Refused for the request budget: the history page asked for may be among them.
+        if (msg.code === 'REQUEST_RATE_LIMITED' && this.chat.pending !== null) this.requestHistory(this.chat.pending, HISTORY_RETRY_MS);
+        break;
       default:
         break;
     }
@@ -190,8 +203,25 @@ export class RoomSocket {
   }
 
   private emitChat(r: ChatSyncResult): void {
-    if (r.request !== null) this.send({ type: 'history', since: r.request });
+    if (r.request !== null) this.requestHistory(r.request, 0);
     this.opts.onChat?.(r);
+  }
+
+  /** Asks for history after `since`, once the request budget allows it (pages of a long reply come paced). */
+  private requestHistory(since: number, minDelayMs: number): void {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = null;
+    // Pages leave a ping's worth of budget: the clock pings go out on their own schedule.
+    const wait = Math.max(minDelayMs, this.pacer?.waitMs(REQUEST_COSTS.history + REQUEST_COSTS.ping, Date.now()) ?? 0);
+    if (wait === 0) {
+      this.send({ type: 'history', since });
+      return;
+    }
+    this.historyTimer = setTimeout(() => {
+      this.historyTimer = null;
+      // Pings may have spent from the budget meanwhile: look again rather than send blindly.
+      if (this.chat.pending === since) this.requestHistory(since, 0);
+    }, wait);
   }
 
   private schedulePing(delay: number): void {
@@ -205,7 +235,8 @@ export class RoomSocket {
   private clearTimers(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pingTimer) clearTimeout(this.pingTimer);
-    this.retryTimer = this.pingTimer = null;
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.retryTimer = this.pingTimer = this.historyTimer = null;
   }
 }
 

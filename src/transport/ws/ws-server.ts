@@ -5,6 +5,7 @@ import type { Log } from '../../core/log.js';
 import type { RoomOptions } from '../../core/room-options.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { Session } from '../../core/session.js';
+import type { CloseReason } from '../../core/telemetry.js';
 import { CloseCodes, ErrorCodes } from '../../protocol/index.js';
 import type { Uws } from './load-uws.js';
 import { UwsPeer, type SocketData } from './uws-peer.js';
@@ -37,7 +38,9 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  409: 'Conflict',
   413: 'Payload Too Large',
+  426: 'Upgrade Required',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
@@ -52,16 +55,25 @@ function listenExclusive(app: TemplatedApp, host: string, port: number, cb: List
 
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
+// uWS closes a socket itself, without a close frame (RFC 6455 cannot carry 1006), when a message
+// is over maxPayloadLength or a text message is not UTF-8; its close handler then gets 1006 and
+// one of these reasons. Both are the server's refusals, not the client leaving.
+const UWS_CLOSE_REASONS = new Map<string, CloseReason>([
+  ['Received too big message', 'too_large'],
+  ['Received invalid UTF-8', 'invalid_utf8'],
+]);
+
 export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   const { uws, rooms, limiter, policy, roomOptions, log } = opts;
   const peers = new Set<UwsPeer>();
   const app: TemplatedApp = uws.App();
-  const { maxFrameBytes, maxTextBytes } = roomOptions.limits;
+  const { maxMessageBytes } = roomOptions.limits;
 
   app.ws<SocketData>('/ws/:room', {
-    // Messages up to twice the frame limit reach the session and get FRAME_TOO_LARGE;
-    // beyond that uWS closes with 1009 without buffering them.
-    maxPayloadLength: Math.max(maxFrameBytes, maxTextBytes) * 2,
+    // Up to maxMessageBytes the session answers with an error code (FRAME_TOO_LARGE, ...) and the
+    // connection stays; up to twice that it is read and closed with a 1009 close frame a browser
+    // can see. Beyond, uWS stops reading and drops the connection: no close frame (clients see 1006).
+    maxPayloadLength: maxMessageBytes * 2,
     idleTimeout: opts.idleTimeoutSec,
     sendPingsAutomatically: true,
     maxBackpressure: opts.maxBackpressure,
@@ -73,21 +85,21 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const room = req.getParameter(0) ?? '';
       const query = new URLSearchParams(req.getQuery() ?? '');
       const origin = req.getHeader('origin');
+      const wsVersion = req.getHeader('sec-websocket-version');
       const secKey = req.getHeader('sec-websocket-key');
       const secProtocol = req.getHeader('sec-websocket-protocol');
       const secExtensions = req.getHeader('sec-websocket-extensions');
       const forwarded = opts.trustProxy ? req.getHeader('x-forwarded-for').split(',')[0]!.trim() : '';
       const address = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
 
-      const verdict = admit({ room, query, origin, address }, policy, rooms, limiter);
+      const verdict = admit({ room, query, origin, address, wsVersion }, policy, rooms, limiter);
       if (!verdict.ok) {
         const status = refusalStatus(verdict.code);
         roomOptions.telemetry.connectionRefused(verdict.code);
         log.info({ room: room.slice(0, 80), address, code: verdict.code }, 'upgrade refused');
-        res
-          .writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`)
-          .writeHeader('content-type', 'application/json')
-          .end(JSON.stringify({ error: verdict.code, message: ErrorCodes[verdict.code].message }));
+        res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`);
+        if (verdict.code === 'UNSUPPORTED_WS_VERSION') res.writeHeader('sec-websocket-version', '13');
+        res.writeHeader('content-type', 'application/json').end(JSON.stringify({ error: verdict.code, message: ErrorCodes[verdict.code].message }));
         return;
       }
       // Only `peer` goes into the user data: uWS copies every property onto each socket.
@@ -115,12 +127,13 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       ws.getUserData().peer.session?.onMessage(new Uint8Array(message), isBinary);
     },
 
-    close(ws, code) {
+    close(ws, code, message) {
       const peer = ws.getUserData().peer;
       peer.closed = true;
       peers.delete(peer);
       limiter.release(peer.address);
-      peer.session?.end(code);
+      const uwsReason = code === 1006 ? UWS_CLOSE_REASONS.get(Buffer.from(message).toString()) : undefined;
+      peer.session?.end(code, uwsReason);
     },
   });
 
