@@ -23,6 +23,8 @@ describe('the viewer page recovers a long missed chat page by page', () => {
   });
 
   it('follows `more` after a reconnect, paced by the request budget, and shows every message once, in order', async () => {
+    // A room that has been live keeps CHAT_HISTORY messages (a waiting room keeps 50).
+    const cam = await server.broadcaster('paged');
     const poster = await TestClient.connect(server.wsUrl('paged', { name: 'poster' }));
     await poster.nextText('history');
     for (let i = 0; i < 3; i++) poster.send({ type: 'chat', text: `before ${i}` });
@@ -57,5 +59,6 @@ describe('the viewer page recovers a long missed chat page by page', () => {
     );
     await page.close();
     await poster.close();
+    await cam.close();
   });
 });

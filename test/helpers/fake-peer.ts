@@ -49,6 +49,10 @@ export const TEST_LIMITS: Limits = {
   chatBurst: 5,
   maxNameLength: 32,
   maxTextBytes: 1024,
+  maxMessageBytes: 8 * 1024 * 1024,
+  requestRatePerSec: 4,
+  requestBurst: 40,
+  historyMaxBytes: 64 * 1024,
 };
 
 export function testRoomOptions(overrides: Partial<RoomOptions> = {}): RoomOptions {

@@ -43,7 +43,7 @@ const queryFor = (room: string) => fc.oneof({ weight: 3, arbitrary: fc.array(pai
 const upgrade: fc.Arbitrary<{ info: UpgradeInfo; raw: string }> = roomName.chain((room) =>
   fc.record({ raw: queryFor(room), origin, address: fc.oneof(fc.constant('127.0.0.1'), fc.string({ maxLength: 40 })) }).map(({ raw, origin, address }) => ({
     raw,
-    info: { room, query: new URLSearchParams(raw), origin, address },
+    info: { room, query: new URLSearchParams(raw), origin, address, wsVersion: '13' },
   })),
 );
 
@@ -121,7 +121,7 @@ describe('upgrade query strings under generated input', () => {
         (room, params) => {
           const query = new URLSearchParams(Object.entries(params) as [string, string][]);
           if (params.role === 'broadcaster') query.set('key', streamKey(SECRET, room));
-          const verdict = admit({ room, query, origin: '', address: '10.0.0.1' }, policy, rooms, new ConnectionLimiter(0));
+          const verdict = admit({ room, query, origin: '', address: '10.0.0.1', wsVersion: '13' }, policy, rooms, new ConnectionLimiter(0));
           assert.ok(verdict.ok, `admitted: ${query}`);
           assert.equal(verdict.role, params.role ?? 'viewer');
           assert.equal(verdict.quality, params.quality || 'source');

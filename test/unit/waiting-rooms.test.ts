@@ -8,7 +8,7 @@ import { RoomRegistry } from '../../src/core/room-registry.js';
 import { noopTelemetry } from '../../src/core/telemetry.js';
 
 const opts: RoomOptions = {
-  limits: { maxFrameBytes: 1 << 20, maxFps: 30, maxChatLength: 500, chatRatePerSec: 2, chatBurst: 5, maxNameLength: 32, maxTextBytes: 16384 },
+  limits: { maxFrameBytes: 1 << 20, maxFps: 30, maxChatLength: 500, chatRatePerSec: 2, chatBurst: 5, maxNameLength: 32, maxTextBytes: 16384, maxMessageBytes: 8 << 20, requestRatePerSec: 4, requestBurst: 40, historyMaxBytes: 65536 },
   chatHistory: 500,
   chatOnJoin: 50,
   maxViewersPerRoom: 0,
