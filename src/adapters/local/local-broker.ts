@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import type { BroadcastClaim, Broker, BrokerEvents, ChatDraft, ChatPage } from '../../core/broker/broker.js';
+import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
+import { FileChatStore } from './file-chat-store.js';
+
+export interface LocalBrokerOptions {
+  dataDir: string;
+  chatHistory: number;
+}
+
+/**
+ * The single-node broker, the embedded default: there are no other nodes, so frames, viewer
+ * counts and summaries stay in the rooms themselves; chat is kept in DATA_DIR so that it, and
+ * its ids and epoch, outlive a restart.
+ */
+export class LocalBroker implements Broker {
+  readonly nodeId = `local-${randomBytes(3).toString('hex')}`;
+  readonly clustered = false;
+  readonly up = true;
+  private events: BrokerEvents | null = null;
+  private readonly store: FileChatStore;
+  private readonly claims = new Map<string, BroadcastClaim>();
+  private fences = new Map<string, number>();
+
+  constructor(opts: LocalBrokerOptions) {
+    this.store = new FileChatStore(opts.dataDir, opts.chatHistory);
+  }
+
+  async start(events: BrokerEvents): Promise<void> {
+    this.events = events;
+  }
+
+  async close(): Promise<void> {
+    this.events = null;
+  }
+
+  watch(): void {}
+
+  unwatch(room: string): void {
+    this.store.unload(room);
+  }
+
+  consume(): void {}
+  publishFrame(): void {}
+
+  async lastFrame(): Promise<Uint8Array | null> {
+    return null;
+  }
+
+  async postChat(room: string, draft: ChatDraft): Promise<ChatMessage> {
+    // Written before it is announced: a message anyone saw survives a crash.
+    const { msg, epoch } = this.store.append(room, draft);
+    this.events?.chat(room, msg, epoch);
+    return msg;
+  }
+
+  async history(room: string, since: number | null, max: number): Promise<ChatPage> {
+    return this.store.page(room, since, max);
+  }
+
+  claim(room: string): void {
+    const fence = (this.fences.get(room) ?? 0) + 1;
+    this.fences.set(room, fence);
+    this.claims.set(room, { node: this.nodeId, fence, since: Date.now() });
+  }
+
+  release(room: string): void {
+    this.claims.delete(room);
+  }
+
+  async currentClaim(room: string): Promise<BroadcastClaim | null> {
+    return this.claims.get(room) ?? null;
+  }
+
+  reportViewers(): void {}
+  publishSummary(_room: string, _summary: RoomSummary | null): void {}
+
+  async listRooms(): Promise<RoomSummary[]> {
+    return [];
+  }
+
+  async forget(room: string): Promise<void> {
+    this.store.remove(room);
+    this.claims.delete(room);
+    this.fences.delete(room);
+  }
+}
