@@ -1,0 +1,159 @@
+import type { ChatMessage } from '../protocol/index.js';
+import type { Broker, ChatDraft, ChatPage } from './broker/broker.js';
+import type { Log } from './log.js';
+
+export interface RoomChatSink {
+  /** A message to hand to everyone here, in id order, each exactly once. */
+  deliver(msg: ChatMessage): void;
+  /** The log started afresh under another epoch; `page` is its newest messages. */
+  reset(page: ChatPage): void;
+}
+
+/**
+ * One room's chat on this node: the newest messages (so joins and recoveries are answered
+ * from memory), kept gapless. Messages are announced by the broker in id order; one that skips
+ * ids (this node missed some, e.g. while its subscription was reconnecting) waits while the
+ * missing ones are read back, so people here never see a gap the node could have filled.
+ */
+export class RoomChat {
+  epoch = '';
+  private items: ChatMessage[] = [];
+  private latest = 0;
+  private ready = false;
+  private readonly waiters: (() => void)[] = [];
+  /** Announced while seeding or filling a gap: handled afterwards, in id order. */
+  private held: { msg: ChatMessage; epoch: string }[] = [];
+  private busy = false;
+  private disposed = false;
+
+  constructor(
+    private readonly room: string,
+    private readonly broker: Broker,
+    private readonly capacity: number,
+    private readonly sink: RoomChatSink,
+    private readonly log: Log,
+  ) {
+    void this.load(null);
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get latestId(): number {
+    return this.latest;
+  }
+
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  post(draft: ChatDraft): Promise<ChatMessage> {
+    return this.broker.postChat(this.room, draft);
+  }
+
+  /** A message the broker announced. */
+  onAnnounced(msg: ChatMessage, epoch: string): void {
+    if (!this.ready || this.busy) {
+      this.held.push({ msg, epoch });
+      return;
+    }
+    if (epoch !== this.epoch) {
+      this.held.push({ msg, epoch });
+      void this.load(null);
+      return;
+    }
+    if (msg.id <= this.latest) return;
+    if (msg.id === this.latest + 1) {
+      this.append(msg);
+      this.sink.deliver(msg);
+      return;
+    }
+    this.held.push({ msg, epoch });
+    void this.load(this.latest);
+  }
+
+  /** The bus came back: messages may have been announced while this node could not hear them. */
+  resync(): void {
+    if (this.busy || this.disposed) return;
+    void this.load(this.ready && this.epoch ? this.latest : null);
+  }
+
+  /**
+   * Messages with id > since (null: the newest), oldest first, at most `max`. Memory holds the
+   * same window as the log (CHAT_HISTORY), so older ones are gone everywhere: `truncated`.
+   */
+  page(since: number | null, max: number): ChatPage {
+    const items = this.items;
+    if (since === null) return { epoch: this.epoch, latestId: this.latest, messages: items.slice(Math.max(0, items.length - max)), truncated: false };
+    const oldest = items[0]?.id ?? this.latest + 1;
+    if (since >= this.latest) return { epoch: this.epoch, latestId: this.latest, messages: [], truncated: false };
+    const start = Math.max(0, since + 1 - oldest);
+    return { epoch: this.epoch, latestId: this.latest, messages: items.slice(start, start + max), truncated: since + 1 < oldest };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.items = [];
+    this.held = [];
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private append(msg: ChatMessage): void {
+    this.items.push(msg);
+    this.latest = msg.id;
+    if (this.items.length > this.capacity) this.items.shift();
+  }
+
+  /**
+   * Reads the log: from scratch (since null: a first load or a new epoch) or after `since`
+   * (filling a gap), then handles what was held meanwhile.
+   */
+  private async load(since: number | null): Promise<void> {
+    this.busy = true;
+    try {
+      for (;;) {
+        let page: ChatPage;
+        try {
+          page = await this.broker.history(this.room, since, this.capacity);
+        } catch (err) {
+          // The bus is down: serve what is in memory; `resync` loads again when it is back.
+          this.log.warn({ room: this.room, err: (err as Error).message }, 'chat history unavailable');
+          break;
+        }
+        if (this.disposed) return;
+        if (since === null || page.epoch !== this.epoch) {
+          const fresh = this.ready && page.epoch !== this.epoch;
+          this.epoch = page.epoch;
+          this.items = page.messages.slice(Math.max(0, page.messages.length - this.capacity));
+          this.latest = page.latestId;
+          if (fresh) this.sink.reset(page);
+          break;
+        }
+        for (const m of page.messages) {
+          if (m.id !== this.latest + 1) continue;
+          this.append(m);
+          this.sink.deliver(m);
+        }
+        // Evicted before this node could read them: nothing more to fill.
+        if (page.truncated && page.messages.length > 0 && page.messages[0]!.id > since + 1) {
+          this.log.warn({ room: this.room, from: since + 1, to: page.messages[0]!.id - 1 }, 'chat messages evicted before this node read them');
+        }
+        if (this.latest >= page.latestId || page.messages.length === 0) break;
+        since = this.latest;
+      }
+    } finally {
+      this.busy = false;
+    }
+    if (this.disposed) return;
+    if (!this.ready) {
+      this.ready = true;
+      for (const w of this.waiters.splice(0)) w();
+    }
+    const held = this.held;
+    this.held = [];
+    held.sort((a, b) => a.msg.id - b.msg.id);
+    for (const h of held) this.onAnnounced(h.msg, h.epoch);
+  }
+}
