@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { createBroker } from './adapters/create-broker.js';
+import type { Broker } from './core/broker/broker.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { resolveStreamSecret, type ResolvedSecret } from './config/stream-secret.js';
@@ -23,6 +25,7 @@ export interface Beamcast {
   readonly httpPort: number;
   readonly wsPort: number;
   readonly rooms: RoomRegistry;
+  readonly broker: Broker;
   readonly secret: ResolvedSecret;
   readonly http: HttpServer;
   readonly ws: WsServer;
@@ -39,6 +42,8 @@ export interface Extensions {
   taps?: FrameTap[];
   qualities?: readonly string[];
   http?: (app: FastifyInstance, rooms: RoomRegistry) => void | Promise<void>;
+  /** Replaces the broker REDIS_URL selects (tests share one between servers). */
+  broker?: Broker;
   /** Replaces sharp for recompressing tiers (tests simulate a slow or counting encoder). */
   jpegEncoder?: JpegEncoder;
 }
@@ -96,7 +101,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     telemetry,
     log,
   };
-  const rooms = new RoomRegistry(roomOptions, config.roomTtl * 1000, config.maxWaitingRooms);
+  // Rooms are shared through the broker: Redis when scaled out, this process otherwise.
+  const broker = ext.broker ?? createBroker(config, qualities, log.child({ component: 'bus' }));
+  const rooms = new RoomRegistry(roomOptions, broker, config.roomTtl * 1000, config.maxWaitingRooms);
+  await broker.start(rooms);
   rooms.addTap(media);
   for (const tap of ext.taps ?? []) rooms.addTap(tap);
   // One count per address across WebSockets and MJPEG streams.
@@ -161,6 +169,8 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     });
   } catch (err) {
     ws.close();
+    rooms.dispose();
+    await broker.close();
     throw err;
   }
 
@@ -174,6 +184,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     httpPort: http.port,
     wsPort: ws.port,
     rooms,
+    broker,
     secret,
     http,
     ws,
@@ -192,6 +203,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
         ws.close();
         await http.close();
         rooms.dispose();
+        await broker.close();
       })();
       return closing;
     },

@@ -55,6 +55,25 @@ const list = (raw: string): string[] =>
     .filter(Boolean);
 
 import { parseCspSources } from './csp-sources.js';
+const redisUrl = (raw: string): string => {
+  const v = raw.trim();
+  if (v === '') return v;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error('must be a URL such as redis://host:6379');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('must start with redis:// or rediss://');
+  return v;
+};
+
+const nodeIdValue = (raw: string): string => {
+  const v = raw.trim();
+  if (v !== '' && !/^[a-zA-Z0-9_.-]{1,64}$/.test(v)) throw new Error('must be 1-64 chars of letters, digits, _ . -');
+  return v;
+};
+
 import { parseQualityTiers } from './quality-tiers.js';
 
 const MiB = 1024 * 1024;
@@ -75,7 +94,7 @@ export const configSchema = {
     parse: str,
     doc: 'secret that stream keys derive from; empty: generated once and kept in DATA_DIR',
   }),
-  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret is kept' }),
+  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret is kept, and the chat of every room when there is no REDIS_URL' }),
   logLevel: field({
     env: 'LOG_LEVEL',
     default: 'info' as const,
@@ -221,6 +240,20 @@ export const configSchema = {
     default: 0,
     parse: int(0, 120),
     doc: 'on SIGTERM, seconds /readyz answers 503 and new WebSockets are refused before open ones are closed',
+  }),
+  // Scale-out (several nodes sharing rooms).
+  redisUrl: field({
+    env: 'REDIS_URL',
+    default: '',
+    parse: redisUrl,
+    doc: 'redis://[:password@]host:port[/db] shared by every node; empty: one node, chat kept in DATA_DIR',
+  }),
+  redisPrefix: field({ env: 'REDIS_PREFIX', default: 'beamcast:', parse: str, doc: 'prefix of every Redis key and channel, so several clusters can share one Redis' }),
+  nodeId: field({
+    env: 'NODE_ID',
+    default: '',
+    parse: nodeIdValue,
+    doc: 'this node\'s id in the cluster (logs, metrics); empty: a random one at each start',
   }),
   metricsRoomLabels: field({
     env: 'METRICS_ROOM_LABELS',

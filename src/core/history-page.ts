@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../protocol/index.js';
-import type { ChatLog } from './chat-log.js';
+import type { RoomChat } from './room-chat.js';
 
 // Room for the fields around `messages` (type, epoch, ids, flags): the whole message stays within the limit.
 const ENVELOPE_BYTES = 200;
@@ -23,7 +23,7 @@ export interface HistoryPageOptions {
  * A page holds at least one message, so paging always makes progress, even past a single
  * message larger than the limit. The work done is bounded by the limit, not by the log.
  */
-export function historyPageJson(chat: ChatLog, chatEpoch: string, opts: HistoryPageOptions): string {
+export function historyPageJson(chat: Pick<RoomChat, 'latestId' | 'last' | 'since'>, chatEpoch: string, opts: HistoryPageOptions): string {
   const budget = opts.maxBytes - ENVELOPE_BYTES;
   const parts: string[] = [];
   let bytes = 0;

@@ -29,11 +29,21 @@ export class RoomChat {
   constructor(
     private readonly room: string,
     private readonly broker: Broker,
-    private readonly capacity: number,
+    private capacity: number,
     private readonly sink: RoomChatSink,
     private readonly log: Log,
   ) {
-    void this.load(null);
+    // A log in this process is read at once: a new room's first joiner gets welcome, history
+    // and the cached frame in one tick, as in every other room.
+    if (broker.historyNow) this.seed(broker.historyNow(room, null, capacity));
+    else void this.load(null);
+  }
+
+  private seed(page: ChatPage): void {
+    this.epoch = page.epoch;
+    this.items = page.messages.slice(Math.max(0, page.messages.length - this.capacity));
+    this.latest = page.latestId;
+    this.ready = true;
   }
 
   get isReady(): boolean {
@@ -91,6 +101,23 @@ export class RoomChat {
     if (since >= this.latest) return { epoch: this.epoch, latestId: this.latest, messages: [], truncated: false };
     const start = Math.max(0, since + 1 - oldest);
     return { epoch: this.epoch, latestId: this.latest, messages: items.slice(start, start + max), truncated: since + 1 < oldest };
+  }
+
+  /** The newest `n` messages, oldest first. */
+  last(n: number): ChatMessage[] {
+    return this.items.slice(Math.max(0, this.items.length - n));
+  }
+
+  /** Messages with id > since, oldest first; `truncated` when some of them were already evicted. */
+  since(since: number): { messages: ChatMessage[]; truncated: boolean } {
+    const page = this.page(since, this.items.length);
+    return { messages: page.messages, truncated: page.truncated };
+  }
+
+  /** Changes how many messages are kept here; shrinking drops the oldest at once. */
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    if (this.items.length > capacity) this.items.splice(0, this.items.length - capacity);
   }
 
   dispose(): void {

@@ -12,7 +12,7 @@ export type RoomEvent =
   /** Coalesced: the room's viewer count (cluster-wide) and live state. */
   | { type: 'presence'; viewers: number; live: boolean }
   /** The chat log started afresh (another epoch): members drop the ids they had and reload. */
-  | { type: 'chat-reset'; epoch: string; latestId: number; messages: ChatMessage[] };
+  | { type: 'chat-reset'; epoch: string; latestId: number };
 
 /** Turns room events into one protocol's text messages; null: this protocol has no such message. */
 export interface EventEncoder {

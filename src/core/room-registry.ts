@@ -1,19 +1,26 @@
+import type { ChatMessage, RoomSummary } from '../protocol/index.js';
+import type { BroadcastClaim, Broker, BrokerEvents } from './broker/broker.js';
 import { Room, type FrameTap, type RoomEvents } from './room.js';
 import type { RoomOptions } from './room-options.js';
 
+// How often the node broadcasting a room refreshes its summary in the cluster's directory.
+const SUMMARY_INTERVAL_MS = 2000;
+
 /**
- * All rooms of this node. A room becomes public when a broadcaster first goes live in it; a
- * public room lives while anyone is in it, and afterwards for `ttlMs` so late visitors still find
- * the last frame, the chat and "offline since".
+ * All rooms of this node, and the broker's listener: events from the other nodes reach the room
+ * they concern. A room becomes public when a broadcaster first goes live in it (here or on
+ * another node); a public room lives while anyone is in it, and afterwards for `ttlMs` so late
+ * visitors still find the last frame, the chat and "offline since".
  *
  * Before that, a room is "waiting": viewers may wait in it for the broadcast, but anyone can make
  * one up, so waiting rooms are never listed, are dropped the moment their last viewer leaves, and
  * at most `maxWaiting` of them exist at once.
  */
-export class RoomRegistry {
+export class RoomRegistry implements BrokerEvents {
   private readonly rooms = new Map<string, Room>();
   private readonly taps: FrameTap[] = [];
   private waiting = 0;
+  private summaryTimer: NodeJS.Timeout | null = null;
   private readonly events: RoomEvents = {
     wentPublic: (room) => {
       if (this.rooms.get(room.name) === room) this.waiting--;
@@ -21,13 +28,22 @@ export class RoomRegistry {
     emptied: (room) => {
       if (!room.public && this.rooms.get(room.name) === room) this.drop(room);
     },
+    liveChanged: (room) => this.publishSummary(room),
   };
 
   constructor(
     private readonly opts: RoomOptions,
+    readonly broker: Broker,
     private readonly ttlMs: number,
     private readonly maxWaiting = Number.MAX_SAFE_INTEGER,
-  ) {}
+  ) {
+    if (broker.clustered) {
+      this.summaryTimer = setInterval(() => {
+        for (const room of this.rooms.values()) if (room.broadcaster) this.publishSummary(room);
+      }, SUMMARY_INTERVAL_MS);
+      this.summaryTimer.unref();
+    }
+  }
 
   /** Taps see every accepted frame of rooms created after they are added: add them at boot. */
   addTap(tap: FrameTap): void {
@@ -45,6 +61,20 @@ export class RoomRegistry {
     return room?.public ? room : undefined;
   }
 
+  /**
+   * A public room, also one whose broadcaster is on another node and that this node does not
+   * hold yet (it starts holding it: the caller becomes one of its viewers).
+   */
+  async findPublic(name: string): Promise<Room | undefined> {
+    const here = this.getPublic(name);
+    if (here || !this.broker.clustered) return here;
+    const claim = await this.broker.currentClaim(name);
+    if (!claim) return this.getPublic(name);
+    const room = this.getOrCreate(name);
+    if (!room.live) room.remoteBroadcast(claim);
+    return room;
+  }
+
   /** Whether a viewer may be placed in `name` now: it exists, or another waiting room fits. */
   canHost(name: string): boolean {
     return this.rooms.has(name) || this.waiting < this.maxWaiting;
@@ -54,7 +84,7 @@ export class RoomRegistry {
   getOrCreate(name: string): Room {
     let room = this.rooms.get(name);
     if (!room) {
-      room = new Room(name, this.opts, this.taps, this.events);
+      room = new Room(name, this.opts, this.broker, this.taps, this.events);
       this.rooms.set(name, room);
       this.waiting++;
     }
@@ -66,11 +96,24 @@ export class RoomRegistry {
     return [...this.rooms.values()];
   }
 
-  /** Rooms a broadcaster has been live in: what /api/rooms and the home page show. */
+  /** Rooms a broadcaster has been live in, here: what the gauges count. */
   listPublic(): Room[] {
     const out: Room[] = [];
     for (const r of this.rooms.values()) if (r.public) out.push(r);
     return out;
+  }
+
+  /** Public rooms of the whole cluster: what /api/rooms and the home page show. */
+  async summaries(now = Date.now()): Promise<RoomSummary[]> {
+    const byName = new Map<string, RoomSummary>();
+    for (const s of await this.broker.listRooms()) byName.set(s.name, s);
+    for (const room of this.listPublic()) {
+      const remote = byName.get(room.name);
+      const mine = room.summary(now);
+      // The broadcasting node knows the picture (size, fps); every node knows the viewer count.
+      byName.set(room.name, remote && !room.broadcaster && room.live ? { ...remote, viewers: mine.viewers } : mine);
+    }
+    return [...byName.values()];
   }
 
   get waitingCount(): number {
@@ -96,14 +139,48 @@ export class RoomRegistry {
   }
 
   dispose(): void {
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
     for (const room of this.rooms.values()) room.dispose();
     this.rooms.clear();
     this.waiting = 0;
+  }
+
+  // ---- from the broker ----
+
+  chat(room: string, msg: ChatMessage, epoch: string): void {
+    this.rooms.get(room)?.chat.onAnnounced(msg, epoch);
+  }
+
+  frame(room: string, tier: string, frame: Uint8Array): void {
+    this.rooms.get(room)?.remoteFrame(tier, frame, Date.now());
+  }
+
+  remoteBroadcast(room: string, claim: BroadcastClaim | null): void {
+    this.rooms.get(room)?.remoteBroadcast(claim);
+  }
+
+  remoteViewers(room: string, viewers: number): void {
+    this.rooms.get(room)?.setRemoteViewers(viewers);
+  }
+
+  remoteDemand(room: string, tiers: ReadonlySet<string>): void {
+    this.rooms.get(room)?.setRemoteDemand(tiers);
+  }
+
+  busState(up: boolean): void {
+    if (!up) return;
+    for (const room of this.rooms.values()) room.chat.resync();
+  }
+
+  private publishSummary(room: Room): void {
+    if (!this.broker.clustered) return;
+    if (room.broadcaster || !room.live) this.broker.publishSummary(room.name, room.public ? room.summary() : null);
   }
 
   private drop(room: Room): void {
     this.rooms.delete(room.name);
     if (!room.public) this.waiting--;
     room.dispose();
+    void this.broker.forget(room.name);
   }
 }

@@ -1,18 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import {
-  CloseCodes,
-  readJpegSize,
-  writeRelayedAt,
-  type ChatMessage,
-  type LiveMessage,
-  type PresenceMessage,
-  type RoomSummary,
-  type Sender,
-} from '../protocol/index.js';
-import { ChatLog } from './chat-log.js';
+import { readJpegSize, writeRelayedAt, type ChatMessage, type RoomSummary, type Sender } from '../protocol/index.js';
+import type { BroadcastClaim, Broker, ChatPage } from './broker/broker.js';
 import { FpsMeter } from './fps-meter.js';
 import { FrameChannel } from './frame-channel.js';
 import type { FrameSink, Peer } from './peer.js';
+import { RoomChat } from './room-chat.js';
+import type { EventEncoder, RoomEvent } from './room-events.js';
 import type { RoomOptions } from './room-options.js';
 import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
 
@@ -20,9 +12,13 @@ import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
 export interface Member {
   readonly peer: Peer;
   readonly sender: Sender;
+  /** Turns room events into this member's protocol. */
+  readonly encoder: EventEncoder;
   quality: string;
-  /** Called when a text send to this member was dropped; the member must reconnect and recover. */
+  /** A text send to this member was dropped; the member must reconnect and recover. */
   onSendDropped(): void;
+  /** Another broadcaster took the room over, on this node or another: this one must go. */
+  onReplaced(): void;
 }
 
 /** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
@@ -33,8 +29,10 @@ export interface FrameTap {
    * publishes the source tier itself (e.g. downscaled) with `publishTier('source', ...)`.
    */
   replacesSource?(room: Room, frame: Uint8Array, headerLen: number): boolean;
-  /** A consumer was added to a tier, so the tap can produce a frame for it now if it has none. */
+  /** A tier gained a consumer (here or on another node): the tap can produce a frame for it now. */
   onTierDemand?(room: Room, quality: string): void;
+  /** The room is gone: let go of whatever was kept for it. */
+  onRoomDisposed?(room: Room): void;
 }
 
 /** What a room tells its registry about itself. */
@@ -43,6 +41,15 @@ export interface RoomEvents {
   wentPublic(room: Room): void;
   /** The last member or viewer sink left the room. */
   emptied(room: Room): void;
+  /** The broadcaster here went live or offline: the cluster's directory should know. */
+  liveChanged(room: Room): void;
+}
+
+// A frame younger than this is current enough for a snapshot.
+const FRESH_MS = 2000;
+
+function relayedAtOf(frame: Uint8Array): number {
+  return frame.length >= 24 ? new DataView(frame.buffer, frame.byteOffset, 24).getFloat64(16, true) : 0;
 }
 
 // Chat messages a room that has never been live keeps: anyone can make such a room up, so its
@@ -56,13 +63,15 @@ export interface ViewerSink extends FrameSink {
 }
 
 /**
- * One room. A room nobody has been live in yet ("waiting") costs little: its tiers and frame
- * meter are made when first needed, and its chat keeps WAITING_ROOM_CHAT messages until it
- * first goes live.
+ * One room on this node. Its broadcaster may be here or on another node (then frames, the live
+ * state and other nodes' viewers come through the broker); its chat is the broker's (RoomChat).
+ * The room emits typed events; each member's protocol serialises them, once per protocol.
+ *
+ * A room nobody has been live in yet ("waiting") costs little: its tiers and frame meter are
+ * made when first needed, and its chat keeps WAITING_ROOM_CHAT messages until it first goes live.
  */
 export class Room {
-  readonly chatEpoch = randomBytes(6).toString('hex');
-  readonly chat: ChatLog;
+  readonly chat: RoomChat;
   /** Tiers made so far (see `channel`). */
   readonly channels = new Map<string, FrameChannel>();
   private readonly members = new Set<Member>();
@@ -71,9 +80,15 @@ export class Room {
   private fpsMeter: FpsMeter | null = null;
   private everLive = false;
   private broadcasterMember: Member | null = null;
-  private viewerCount = 0;
+  /** The broadcaster is on another node. */
+  private remoteClaim: BroadcastClaim | null = null;
+  private localViewers = 0;
+  private remoteViewers = 0;
+  /** Tiers consumed on other nodes, while the broadcaster is here. */
+  private remoteDemand: ReadonlySet<string> = new Set();
   private presenceTimer: NodeJS.Timeout | null = null;
-  private presenceSent = { viewers: -1, live: false };
+  private presenceSent = { viewers: -1, live: false, local: -1 };
+  private disposed = false;
   liveSince: number | null = null;
   offlineSince: number | null = null;
   lastActivity = Date.now();
@@ -84,14 +99,19 @@ export class Room {
   constructor(
     readonly name: string,
     private readonly opts: RoomOptions,
+    private readonly broker: Broker,
     private readonly taps: readonly FrameTap[] = [],
     private readonly events: RoomEvents | null = null,
   ) {
-    this.chat = new ChatLog(Math.min(opts.chatHistory, WAITING_ROOM_CHAT));
+    broker.watch(name);
+    this.chat = new RoomChat(name, broker, Math.min(opts.chatHistory, WAITING_ROOM_CHAT), {
+      deliver: (msg) => this.emit({ type: 'chat', msg }),
+      reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
+    }, opts.log);
   }
 
   get live(): boolean {
-    return this.broadcasterMember !== null;
+    return this.broadcasterMember !== null || this.remoteClaim !== null;
   }
 
   /** A broadcaster has been live here: the room is listed, and outlives its members by ROOM_TTL. */
@@ -99,20 +119,22 @@ export class Room {
     return this.everLive;
   }
 
+  /** Viewers in the whole cluster. */
   get viewers(): number {
-    return this.viewerCount;
+    return this.localViewers + this.remoteViewers;
   }
 
   get size(): number {
     return this.members.size + this.extraViewers.size;
   }
 
+  /** The broadcaster's connection, when it is on this node. */
   get broadcaster(): Member | null {
     return this.broadcasterMember;
   }
 
   get isFull(): boolean {
-    return this.opts.maxViewersPerRoom > 0 && this.viewerCount >= this.opts.maxViewersPerRoom;
+    return this.opts.maxViewersPerRoom > 0 && this.viewers >= this.opts.maxViewersPerRoom;
   }
 
   get lastFrameAt(): number | null {
@@ -129,6 +151,11 @@ export class Room {
     return channel;
   }
 
+  /** Whether anyone in the cluster consumes a tier: only then is it worth encoding. */
+  tierWanted(quality: string): boolean {
+    return (this.channels.get(quality)?.size ?? 0) > 0 || this.remoteDemand.has(quality);
+  }
+
   /** Adds a viewer or broadcaster. A broadcaster replaces the current one, who is closed. */
   join(member: Member): void {
     this.lastActivity = Date.now();
@@ -136,22 +163,21 @@ export class Room {
     if (member.sender.role === 'broadcaster') {
       const old = this.broadcasterMember;
       this.broadcasterMember = member;
+      // A new claim closes a broadcaster elsewhere in the cluster; the highest fence wins.
+      this.broker.claim(this.name);
       if (old) {
         this.opts.log.info({ room: this.name, old: old.sender.id, new: member.sender.id }, 'broadcaster takeover');
         this.members.delete(old);
-        old.peer.close(CloseCodes.REPLACED.code, CloseCodes.REPLACED.reason);
+        old.onReplaced();
+      } else if (this.remoteClaim) {
+        this.opts.log.info({ room: this.name, node: this.remoteClaim.node, new: member.sender.id }, 'broadcaster takeover from another node');
+        this.remoteClaim = null;
       } else {
-        this.liveSince = Date.now();
-        this.offlineSince = null;
-        if (!this.everLive) {
-          this.everLive = true;
-          this.chat.setCapacity(this.opts.chatHistory);
-          this.events?.wentPublic(this);
-        }
-        this.broadcastLive();
+        this.goLive(Date.now());
       }
+      this.events?.liveChanged(this);
     } else {
-      this.viewerCount++;
+      this.localViewers++;
       this.addToTier(member.quality, member.peer);
     }
     this.schedulePresence();
@@ -165,7 +191,7 @@ export class Room {
     if (this.extraViewers.has(sink) || !this.channel(quality)) return;
     this.lastActivity = Date.now();
     this.extraViewers.set(sink, quality);
-    this.viewerCount++;
+    this.localViewers++;
     this.addToTier(quality, sink);
     this.schedulePresence();
   }
@@ -175,8 +201,8 @@ export class Room {
     if (quality === undefined) return;
     this.lastActivity = Date.now();
     this.extraViewers.delete(sink);
-    this.viewerCount--;
-    this.channels.get(quality)?.delete(sink);
+    this.localViewers--;
+    this.removeFromTier(quality, sink);
     this.schedulePresence();
     if (this.size === 0) this.events?.emptied(this);
   }
@@ -187,14 +213,13 @@ export class Room {
     if (member.sender.role === 'broadcaster') {
       if (this.broadcasterMember === member) {
         this.broadcasterMember = null;
-        this.liveSince = null;
-        this.offlineSince = Date.now();
-        this.broadcastLive();
-        this.endViewerSinks();
+        this.broker.release(this.name);
+        this.goOffline(Date.now());
+        this.events?.liveChanged(this);
       }
     } else {
-      this.viewerCount--;
-      this.channels.get(member.quality)?.delete(member.peer);
+      this.localViewers--;
+      this.removeFromTier(member.quality, member.peer);
     }
     this.schedulePresence();
     // Last: the registry may drop the room (dispose clears the presence timer just set).
@@ -204,7 +229,7 @@ export class Room {
   setQuality(member: Member, quality: string): void {
     if (member.quality === quality) return;
     if (member.sender.role === 'viewer' && this.members.has(member)) {
-      this.channels.get(member.quality)?.delete(member.peer);
+      this.removeFromTier(member.quality, member.peer);
       member.quality = quality;
       this.addToTier(quality, member.peer, true);
     } else {
@@ -232,16 +257,161 @@ export class Room {
       const t0 = performance.now();
       this.channel('source')!.publish(frame, now);
       this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
+      this.broker.publishFrame(this.name, 'source', frame);
     }
     for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
     return true;
   }
 
-  /** Delivers a frame of another tier (e.g. recompressed); `frame` becomes that tier's cache. */
+  /** Delivers a frame of another tier (e.g. recompressed here); `frame` becomes that tier's cache. */
   publishTier(quality: string, frame: Uint8Array, now: number): void {
     // A replaced source (see FrameTap.replacesSource) defines the size viewers of `source` see.
     if (quality === 'source') this.readSize(frame, frame[2]! | (frame[3]! << 8));
     this.channel(quality)?.publish(frame, now);
+    if (this.broadcasterMember) this.broker.publishFrame(this.name, quality, frame);
+  }
+
+  /** A frame from the broadcaster's node, for a tier consumed here. */
+  remoteFrame(quality: string, frame: Uint8Array, now: number): void {
+    if (this.broadcasterMember) return;
+    if (quality === 'source') {
+      this.framesAccepted++;
+      (this.fpsMeter ??= new FpsMeter()).tick(now);
+      if ((this.framesAccepted & 15) === 1 || this.width === null) this.readSize(frame, frame[2]! | (frame[3]! << 8));
+    }
+    this.channel(quality)?.publish(frame, now);
+  }
+
+  /**
+   * The newest frame of a tier of a room broadcast from another node (a snapshot): the one
+   * here if it is current, else the cluster's copy if it is, else the next frame to arrive while
+   * this asks for the tier as a consumer (null after `timeoutMs`: the broadcaster sends none).
+   */
+  async frameFromCluster(quality: string, timeoutMs: number): Promise<Uint8Array | null> {
+    const channel = this.channel(quality);
+    if (!channel) return null;
+    const now = Date.now();
+    if (channel.size > 0 && channel.lastFrame && now - channel.lastFrameAt < FRESH_MS) return channel.lastFrame;
+    const cached = await this.broker.lastFrame(this.name, quality);
+    if (cached && Date.now() - relayedAtOf(cached) < FRESH_MS) return cached;
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (frame: Uint8Array | null) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.removeFromTier(quality, sink);
+        resolve(frame ?? cached);
+      };
+      const sink: FrameSink = { bufferedAmount: () => 0, sendFrame: (f) => finish(f) };
+      const timer = setTimeout(() => finish(null), timeoutMs);
+      this.addToTier(quality, sink);
+    });
+  }
+
+  /** The broadcaster is now on another node (claim), or nowhere (null). */
+  remoteBroadcast(claim: BroadcastClaim | null): void {
+    const local = this.broadcasterMember;
+    if (claim && local) {
+      // A newer claim elsewhere: ours was taken over.
+      this.opts.log.info({ room: this.name, node: claim.node, old: local.sender.id }, 'broadcaster taken over from another node');
+      this.broadcasterMember = null;
+      this.members.delete(local);
+      local.onReplaced();
+      this.remoteClaim = claim;
+      this.liveSince = claim.since;
+      this.events?.liveChanged(this);
+      return;
+    }
+    if (local) return;
+    const wasLive = this.remoteClaim !== null;
+    this.remoteClaim = claim;
+    if (claim && !wasLive) this.goLive(claim.since);
+    else if (!claim && wasLive) this.goOffline(Date.now());
+    this.schedulePresence();
+  }
+
+  /** Viewers on the other nodes changed. */
+  setRemoteViewers(viewers: number): void {
+    this.remoteViewers = viewers;
+    this.schedulePresence();
+  }
+
+  /** Tiers consumed on other nodes changed (this node broadcasts the room). */
+  setRemoteDemand(tiers: ReadonlySet<string>): void {
+    const before = this.remoteDemand;
+    this.remoteDemand = tiers;
+    for (const tier of tiers) if (!before.has(tier)) for (const tap of this.taps) tap.onTierDemand?.(this, tier);
+  }
+
+  /** Posts a chat message: it has its id, and is stored, once this resolves (BusUnavailableError otherwise). */
+  postChat(from: Sender, text: string, ref: string | undefined): Promise<ChatMessage> {
+    this.lastActivity = Date.now();
+    const draft: Omit<ChatMessage, 'id'> = { type: 'chat', at: Date.now(), from, text };
+    if (ref !== undefined) draft.ref = ref;
+    return this.chat.post(draft);
+  }
+
+  summary(now = Date.now()): RoomSummary {
+    return {
+      name: this.name,
+      live: this.live,
+      liveSince: this.liveSince,
+      offlineSince: this.offlineSince,
+      viewers: this.viewers,
+      lastFrameAt: this.lastFrameAt,
+      width: this.width,
+      height: this.height,
+      fps: this.live && this.fpsMeter ? this.fpsMeter.fps(now) : 0,
+      chatMessages: this.chat.latestId,
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.endViewerSinks();
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.presenceTimer = null;
+    for (const ch of this.channels.values()) ch.clear();
+    this.chat.dispose();
+    if (this.broadcasterMember) this.broker.release(this.name);
+    if (this.presenceSent.local > 0) this.broker.reportViewers(this.name, 0);
+    this.broker.unwatch(this.name);
+    for (const tap of this.taps) tap.onRoomDisposed?.(this);
+  }
+
+  /** Sends an event to everyone here, serialised once per protocol. Chat must never vanish silently. */
+  emit(event: RoomEvent): void {
+    let encoder: EventEncoder | null = null;
+    let text: string | null = null;
+    let others: Map<EventEncoder, string | null> | null = null;
+    for (const m of this.members) {
+      if (m.encoder !== encoder) {
+        if (encoder) (others ??= new Map()).set(encoder, text);
+        encoder = m.encoder;
+        text = others?.has(encoder) ? others.get(encoder)! : encoder.encode(event);
+      }
+      if (text !== null && m.peer.sendText(text) === 'dropped') m.onSendDropped();
+    }
+  }
+
+  private goLive(since: number): void {
+    this.liveSince = since;
+    this.offlineSince = null;
+    if (!this.everLive) {
+      this.everLive = true;
+      this.chat.setCapacity(this.opts.chatHistory);
+      this.events?.wentPublic(this);
+    }
+    this.emit({ type: 'live', live: true, since, lastFrameAt: this.lastFrameAt });
+  }
+
+  private goOffline(now: number): void {
+    this.liveSince = null;
+    this.offlineSince = now;
+    this.emit({ type: 'live', live: false, since: now, lastFrameAt: this.lastFrameAt });
+    this.endViewerSinks();
   }
 
   private endViewerSinks(): void {
@@ -263,69 +433,40 @@ export class Room {
     const channel = this.channel(quality);
     if (!channel) return;
     channel.add(sink, switching);
+    if (channel.size === 1) {
+      this.broker.consume(this.name, quality, true);
+      // A late joiner on a node that has no frame of this tier yet: the cluster's last one.
+      if (!channel.lastFrame && !this.broadcasterMember && this.broker.clustered) void this.fetchLastFrame(quality, channel);
+    }
     for (const tap of this.taps) tap.onTierDemand?.(this, quality);
   }
 
-  postChat(from: Sender, text: string, ref: string | undefined): ChatMessage {
-    this.lastActivity = Date.now();
-    const msg = this.chat.append((id) => {
-      const m: ChatMessage = { type: 'chat', id, at: Date.now(), from, text };
-      if (ref !== undefined) m.ref = ref;
-      return m;
-    });
-    this.broadcastText(JSON.stringify(msg));
-    return msg;
+  private removeFromTier(quality: string, sink: FrameSink): void {
+    const channel = this.channels.get(quality);
+    if (!channel) return;
+    channel.delete(sink);
+    if (channel.size > 0) return;
+    this.broker.consume(this.name, quality, false);
+    // Frames stop coming from the other nodes: let no later joiner start on a stale picture.
+    if (!this.broadcasterMember && this.broker.clustered) channel.clear();
   }
 
-  summary(now = Date.now()): RoomSummary {
-    return {
-      name: this.name,
-      live: this.live,
-      liveSince: this.liveSince,
-      offlineSince: this.offlineSince,
-      viewers: this.viewerCount,
-      lastFrameAt: this.lastFrameAt,
-      width: this.width,
-      height: this.height,
-      fps: this.live && this.fpsMeter ? this.fpsMeter.fps(now) : 0,
-      chatMessages: this.chat.latestId,
-    };
+  private async fetchLastFrame(quality: string, channel: FrameChannel): Promise<void> {
+    const frame = await this.broker.lastFrame(this.name, quality);
+    if (frame && !channel.lastFrame && !this.disposed) this.remoteFrame(quality, frame, Date.now());
   }
 
-  /** Sends one serialized message to everyone in the room. Chat must never vanish silently. */
-  broadcastText(json: string): void {
-    for (const m of this.members) {
-      if (m.peer.sendText(json) === 'dropped') m.onSendDropped();
-    }
-  }
-
-  dispose(): void {
-    this.endViewerSinks();
-    if (this.presenceTimer) clearTimeout(this.presenceTimer);
-    this.presenceTimer = null;
-    for (const ch of this.channels.values()) ch.clear();
-  }
-
-  private broadcastLive(): void {
-    const msg: LiveMessage = {
-      type: 'live',
-      live: this.live,
-      since: (this.live ? this.liveSince : this.offlineSince) ?? Date.now(),
-      lastFrameAt: this.lastFrameAt,
-    };
-    this.broadcastText(JSON.stringify(msg));
-  }
-
-  // Joins and leaves are coalesced: hundreds of joins in a burst cost one presence message.
+  // Joins and leaves are coalesced: hundreds of joins in a burst cost one presence message, and
+  // one report of this node's count to the broker.
   private schedulePresence(): void {
-    if (this.presenceTimer) return;
+    if (this.presenceTimer || this.disposed) return;
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = null;
-      const { viewers, live } = this;
-      if (viewers === this.presenceSent.viewers && live === this.presenceSent.live) return;
-      this.presenceSent = { viewers, live };
-      const msg: PresenceMessage = { type: 'presence', viewers, live };
-      this.broadcastText(JSON.stringify(msg));
+      const { viewers, live, localViewers } = this;
+      if (localViewers !== this.presenceSent.local) this.broker.reportViewers(this.name, localViewers);
+      const changed = viewers !== this.presenceSent.viewers || live !== this.presenceSent.live;
+      this.presenceSent = { viewers, live, local: localViewers };
+      if (changed) this.emit({ type: 'presence', viewers, live });
     }, this.opts.presenceIntervalMs);
     this.presenceTimer.unref();
   }

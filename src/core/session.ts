@@ -15,6 +15,7 @@ import { ErrorReporter } from './error-reporter.js';
 import { historyPageJson } from './history-page.js';
 import type { Log } from './log.js';
 import type { Peer } from './peer.js';
+import type { EventEncoder } from './room-events.js';
 import type { Member, Room } from './room.js';
 import type { RoomOptions } from './room-options.js';
 import { senderColor } from './sender-color.js';
@@ -31,6 +32,8 @@ export interface SessionInit {
   /** Chat id the client already has (reconnect); null sends the latest messages. */
   since: number | null;
   log: Log;
+  /** Room events in this protocol (the transport's). */
+  encoder: EventEncoder;
 }
 
 const MAX_REF_LENGTH = 64;
@@ -44,6 +47,7 @@ export function newSessionId(): string {
 /** One connection's protocol state machine. Transports feed it bytes; it never sees a socket. */
 export class Session implements Member {
   readonly sender: Sender;
+  readonly encoder: EventEncoder;
   quality: string;
   private readonly room: Room;
   private keptLog: Log | null = null;
@@ -57,6 +61,7 @@ export class Session implements Member {
   /** The requested name was the broadcaster's: told with NAME_RESERVED once the connection is open. */
   private nameRefused = false;
   private joined = false;
+  private ended = false;
   private closeReason: CloseReason | null = null;
   // Checked once: building a log record per frame would cost an allocation even when discarded.
   private readonly traceFrames: boolean;
@@ -69,6 +74,7 @@ export class Session implements Member {
   ) {
     this.room = init.room;
     this.quality = init.quality;
+    this.encoder = init.encoder;
     let name = init.name;
     // Only the broadcaster's connection gets the host badge; a viewer does not get its name either.
     if (init.role === 'viewer' && isNameReservedForBroadcaster(name, this.room.broadcaster?.sender.name ?? null)) {
@@ -96,9 +102,18 @@ export class Session implements Member {
     return child;
   }
 
-  /** welcome → history → (room join hands over the cached frame), all in the same tick. */
+  /**
+   * welcome → history → (room join hands over the cached frame), all in the same tick, once the
+   * room's chat is loaded (at once, except for a room this node has just started to hold).
+   */
   start(): void {
     const room = this.room;
+    if (!room.chat.isReady) {
+      void room.chat.whenReady().then(() => {
+        if (!this.ended) this.start();
+      });
+      return;
+    }
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -111,7 +126,7 @@ export class Session implements Member {
       viewers: room.viewers + (this.role === 'viewer' ? 1 : 0),
       quality: this.quality,
       qualities: [...this.opts.qualities],
-      chatEpoch: room.chatEpoch,
+      chatEpoch: room.chat.epoch,
       serverTime: Date.now(),
       limits: this.opts.limits,
     };
@@ -139,6 +154,10 @@ export class Session implements Member {
     this.closeWith('slow_consumer', CloseCodes.SLOW_CONSUMER);
   }
 
+  onReplaced(): void {
+    this.closeWith('replaced', CloseCodes.REPLACED);
+  }
+
   /** Marks why the server is closing this connection, before the transport reports the close. */
   closeWith(reason: CloseReason, close: { code: number; reason: string }): void {
     if (this.closeReason) return;
@@ -152,6 +171,7 @@ export class Session implements Member {
    * itself closed it (e.g. a message over its limit), which counts as the server's close.
    */
   end(code: number, transportReason?: CloseReason): void {
+    this.ended = true;
     this.errors?.dispose();
     if (!this.joined) return;
     this.joined = false;
@@ -248,8 +268,14 @@ export class Session implements Member {
       telemetry.chatRefused('CHAT_RATE_LIMITED');
       return this.rateLimited('CHAT_RATE_LIMITED', now);
     }
-    this.room.postChat(this.sender, text, ref as string | undefined);
-    telemetry.chatAccepted();
+    // Stored and announced by the room's chat, or refused: never accepted and then lost.
+    this.room.postChat(this.sender, text, ref as string | undefined).then(
+      () => telemetry.chatAccepted(),
+      () => {
+        telemetry.chatRefused('CHAT_UNAVAILABLE');
+        if (!this.ended) this.report('CHAT_UNAVAILABLE', Date.now());
+      },
+    );
   }
 
   private onQuality(quality: unknown): void {
@@ -261,7 +287,7 @@ export class Session implements Member {
   /** One page of chat history, bounded in bytes (`historyMaxBytes`); a join's first one too. */
   private sendHistory(since: number | null): void {
     const { chatOnJoin, limits } = this.opts;
-    this.peer.sendText(historyPageJson(this.room.chat, this.room.chatEpoch, { since, tail: chatOnJoin, maxBytes: limits.historyMaxBytes }));
+    this.peer.sendText(historyPageJson(this.room.chat, this.room.chat.epoch, { since, tail: chatOnJoin, maxBytes: limits.historyMaxBytes }));
   }
 
   /** Refuses a message with its code; `strike`: it was invalid, and too many close the connection. */

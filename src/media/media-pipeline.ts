@@ -15,6 +15,9 @@ export interface MediaPipelineOptions {
   log: Log;
 }
 
+// How long a snapshot of a room broadcast from another node waits for a tier nobody watched.
+const REMOTE_FRAME_WAIT_MS = 2000;
+
 // Quality of a downscaled source frame: it is the best copy anyone gets, so it stays high.
 const SOURCE_CAP_QUALITY = 85;
 
@@ -78,7 +81,7 @@ export class MediaPipeline implements FrameTap {
     for (const tier of this.cascade) {
       const channel = room.channel(tier.name);
       if (!channel) continue;
-      if (channel.size > 0) {
+      if (room.tierWanted(tier.name)) {
         // The widest watched tier starts from the source; the rest follow from its output.
         if (!fed) this.encoder(room, tier.name).submit(frame, headerLen);
         fed = true;
@@ -95,7 +98,7 @@ export class MediaPipeline implements FrameTap {
     const i = this.cascade.findIndex((t) => t.name === quality);
     if (i < 0) return;
     for (const tier of this.cascade.slice(i + 1)) {
-      if ((room.channel(tier.name)?.size ?? 0) > 0) {
+      if (room.tierWanted(tier.name)) {
         this.encoder(room, tier.name).submit(out, out[2]! | (out[3]! << 8), origin);
         return;
       }
@@ -115,6 +118,8 @@ export class MediaPipeline implements FrameTap {
   async currentFrame(room: Room, quality: string): Promise<Uint8Array | null> {
     const channel = room.channel(quality);
     if (!channel) return null;
+    // Broadcast from another node: its node makes the tiers; this one asks the cluster.
+    if (room.live && !room.broadcaster) return room.frameFromCluster(quality, REMOTE_FRAME_WAIT_MS);
     const latest = this.latest.get(room);
     if (quality === 'source' || !latest) return channel.lastFrame;
     const encoder = this.encoder(room, quality);
@@ -122,6 +127,13 @@ export class MediaPipeline implements FrameTap {
     const out = await encoder.request(latest.frame, latest.headerLen);
     // A corrupt newest frame: the tier's last good picture is still the best answer.
     return out ?? encoder.lastOutput;
+  }
+
+  /** The room is gone: its encoders stop, and their frames go with them. */
+  onRoomDisposed(room: Room): void {
+    for (const encoder of this.encoders.get(room)?.values() ?? []) encoder.dispose();
+    this.encoders.delete(room);
+    this.latest.delete(room);
   }
 
   /** Encoder counters of one room, for tests and benchmarks. */

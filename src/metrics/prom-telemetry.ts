@@ -12,7 +12,7 @@ const ALL_CODES = Object.keys(ErrorCodes) as ErrorCode[];
 // Codes each counter shows from the start; any other catalog code appears once it happens.
 const REFUSED_CODES: readonly ErrorCode[] = ['BAD_KEY', 'ORIGIN_NOT_ALLOWED', 'ROOM_FULL', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN', 'BAD_ROOM'];
 const REJECTED_CODES: readonly ErrorCode[] = ['FRAME_TOO_LARGE', 'FRAME_MALFORMED', 'FRAME_NOT_JPEG', 'FRAME_UNSAFE', 'NOT_ALLOWED'];
-const CHAT_REFUSED_CODES: readonly ErrorCode[] = ['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED'];
+const CHAT_REFUSED_CODES: readonly ErrorCode[] = ['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'CHAT_UNAVAILABLE'];
 // Quality tiers are configured (a handful); a cap keeps a misconfiguration from growing series.
 const MAX_QUALITIES = 16;
 const MAX_RECOMPRESS_REASONS = 8;

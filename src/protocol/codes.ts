@@ -37,6 +37,7 @@ export const ErrorCodes = {
   CHAT_EMPTY: { status: 400, message: 'chat text is empty' },
   CHAT_TOO_LONG: { status: 413, message: 'chat text is longer than the limit' },
   CHAT_RATE_LIMITED: { status: 429, message: 'chat messages are sent too fast' },
+  CHAT_UNAVAILABLE: { status: 503, message: 'chat cannot be stored right now; the message was not sent, try again shortly' },
   REQUEST_RATE_LIMITED: { status: 429, message: 'requests (history, quality, ping) are sent too fast; wait and retry' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { beamcastEncoder } from '../../src/transport/ws/beamcast-encoder.js';
+import { localRooms } from './local-rooms.js';
 import type { Peer, SendResult } from '../../src/core/peer.js';
 import { Room } from '../../src/core/room.js';
 import type { RoomOptions } from '../../src/core/room-options.js';
@@ -73,7 +75,7 @@ export function testRoomOptions(overrides: Partial<RoomOptions> = {}): RoomOptio
 /** A started session in `room`, on a fake peer; a close by the server ends it, as the transport does. */
 export function openSession(room: Room, opts: RoomOptions, role: Role, name = ''): { session: Session; peer: FakePeer } {
   const peer = new FakePeer();
-  const session = new Session(peer, { room, peer, role, name, quality: opts.qualities[0]!, since: null, log: opts.log }, opts);
+  const session = new Session(peer, { room, peer, role, name, quality: opts.qualities[0]!, since: null, log: opts.log, encoder: beamcastEncoder }, opts);
   const close = peer.close.bind(peer);
   peer.close = (code, reason) => {
     close(code, reason);
@@ -84,7 +86,7 @@ export function openSession(room: Room, opts: RoomOptions, role: Role, name = ''
 }
 
 export function newRoom(opts: RoomOptions, name = 'fuzz'): Room {
-  return new Room(name, opts);
+  return localRooms(opts).getOrCreate(name);
 }
 
 /** The server → client message types docs/protocol.md lists: a client may get these and no others. */

@@ -14,7 +14,7 @@ async function localFactory(): Promise<BrokerFactory> {
   const made: Broker[] = [];
   return {
     async make(opts) {
-      const b = new LocalBroker({ dataDir: dir, chatHistory: opts?.chatHistory ?? 500 });
+      const b = new LocalBroker({ dataDir: dir, chatHistory: opts?.chatHistory ?? 500, roomTtlMs: 600_000 });
       made.push(b);
       return b;
     },

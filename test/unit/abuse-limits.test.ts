@@ -1,21 +1,22 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, vi } from 'vitest';
-import { ChatLog } from '../../src/core/chat-log.js';
+import type { RoomChat } from '../../src/core/room-chat.js';
+import { memoryChat } from '../helpers/local-rooms.js';
 import { ErrorReporter } from '../../src/core/error-reporter.js';
 import { historyPageJson } from '../../src/core/history-page.js';
 import { MAX_STRIKES, RATE_GRACE, Strikes } from '../../src/core/strikes.js';
 import { TokenBucket } from '../../src/core/token-bucket.js';
-import { CLIENT_MESSAGE_TYPES, REQUEST_COSTS, type ChatMessage, type ErrorMessage, type HistoryMessage } from '../../src/protocol/index.js';
+import { CLIENT_MESSAGE_TYPES, REQUEST_COSTS, type ErrorMessage, type HistoryMessage } from '../../src/protocol/index.js';
 
 const sender = { id: 'a', name: 'A', color: 'red', role: 'viewer' as const };
 
-function logOf(n: number, text: (id: number) => string, capacity = 500): ChatLog {
-  const log = new ChatLog(capacity);
-  for (let i = 0; i < n; i++) log.append((id): ChatMessage => ({ type: 'chat', id, at: 0, from: sender, text: text(id) }));
-  return log;
+function logOf(n: number, text: (id: number) => string, capacity = 500): RoomChat {
+  const { chat, post } = memoryChat(capacity);
+  for (let id = 1; id <= n; id++) post(text(id), sender);
+  return chat;
 }
 
-const page = (log: ChatLog, since: number | null, maxBytes: number) => {
+const page = (log: RoomChat, since: number | null, maxBytes: number) => {
   const json = historyPageJson(log, 'e1', { since, tail: 50, maxBytes });
   return { json, bytes: Buffer.byteLength(json), h: JSON.parse(json) as HistoryMessage };
 };

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
-import { ChatLog } from '../../src/core/chat-log.js';
 import { ConnectionLimiter } from '../../src/core/connection-limiter.js';
 import { FpsMeter } from '../../src/core/fps-meter.js';
 import { isValidStreamKey, streamKey } from '../../src/core/stream-key.js';
 import { TokenBucket } from '../../src/core/token-bucket.js';
 import { isValidRoomName, type ChatMessage } from '../../src/protocol/index.js';
+import { memoryChat } from '../helpers/local-rooms.js';
 
 const sender = { id: 'a', name: 'A', color: 'red', role: 'viewer' as const };
 const msg = (id: number): ChatMessage => ({ type: 'chat', id, at: 0, from: sender, text: `m${id}` });
 
-test('chat log keeps ids increasing and answers "since" with truncation', () => {
-  const log = new ChatLog(3);
-  for (let i = 0; i < 5; i++) log.append(msg);
+test('room chat keeps ids increasing and answers "since" with truncation', () => {
+  const { chat: log, post } = memoryChat(3);
+  for (let i = 1; i <= 5; i++) post(`m${i}`, sender);
   assert.equal(log.latestId, 5);
   assert.deepEqual(log.last(10).map((m) => m.id), [3, 4, 5]);
   assert.deepEqual(log.since(3), { messages: [msg(4), msg(5)], truncated: false });
@@ -21,7 +21,7 @@ test('chat log keeps ids increasing and answers "since" with truncation', () => 
   assert.equal(log.since(0).truncated, true);
   assert.deepEqual(log.since(5), { messages: [], truncated: false });
   assert.deepEqual(log.since(99), { messages: [], truncated: false });
-  assert.deepEqual(new ChatLog(3).since(0), { messages: [], truncated: false });
+  assert.deepEqual(memoryChat(3).chat.since(0), { messages: [], truncated: false });
 });
 
 test('token bucket allows the burst, then the rate', () => {

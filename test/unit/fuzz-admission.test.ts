@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { admit, type AdmissionPolicy, type UpgradeInfo } from '../../src/core/admission.js';
 import { ConnectionLimiter } from '../../src/core/connection-limiter.js';
-import { RoomRegistry } from '../../src/core/room-registry.js';
 import { isValidStreamKey, streamKey } from '../../src/core/stream-key.js';
 import { ErrorCodes, isValidRoomName } from '../../src/protocol/index.js';
 import { fuzz } from '../helpers/fuzz.js';
 import { testRoomOptions } from '../helpers/fake-peer.js';
+import { localRooms } from '../helpers/local-rooms.js';
 
 const SECRET = 'fuzz-secret';
 const policy: AdmissionPolicy = {
@@ -17,7 +17,7 @@ const policy: AdmissionPolicy = {
   qualities: ['source', 'sd', 'thumb'],
   isDraining: () => false,
 };
-const rooms = new RoomRegistry(testRoomOptions(), 60_000);
+const rooms = localRooms(testRoomOptions(), 60_000);
 
 const roomName = fc.oneof(
   fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,63}$/),

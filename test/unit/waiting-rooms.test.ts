@@ -4,7 +4,8 @@ import { silentLog } from '../../src/core/log.js';
 import type { Peer } from '../../src/core/peer.js';
 import { WAITING_ROOM_CHAT, type Member } from '../../src/core/room.js';
 import type { RoomOptions } from '../../src/core/room-options.js';
-import { RoomRegistry } from '../../src/core/room-registry.js';
+import { beamcastEncoder } from '../../src/transport/ws/beamcast-encoder.js';
+import { localRooms } from '../helpers/local-rooms.js';
 import { noopTelemetry } from '../../src/core/telemetry.js';
 
 const opts: RoomOptions = {
@@ -22,11 +23,11 @@ const opts: RoomOptions = {
 let ids = 0;
 function member(role: 'viewer' | 'broadcaster'): Member {
   const peer: Peer = { sendText: () => 'sent', close: () => {}, bufferedAmount: () => 0, sendFrame: () => {} };
-  return { peer, sender: { id: `m${++ids}`, name: 'x', color: 'red', role }, quality: 'source', onSendDropped: () => {} };
+  return { peer, sender: { id: `m${++ids}`, name: 'x', color: 'red', role }, encoder: beamcastEncoder, quality: 'source', onSendDropped: () => {}, onReplaced: () => {} };
 }
 
 test('a room nobody has been live in is not public, and is dropped the moment its last viewer leaves', () => {
-  const rooms = new RoomRegistry(opts, 600_000, 10);
+  const rooms = localRooms(opts, 600_000, 10);
   const room = rooms.getOrCreate('made-up');
   const [a, b] = [member('viewer'), member('viewer')];
   room.join(a);
@@ -44,7 +45,7 @@ test('a room nobody has been live in is not public, and is dropped the moment it
 });
 
 test('waiting rooms are capped; rooms that exist and broadcasters are not', () => {
-  const rooms = new RoomRegistry(opts, 600_000, 2);
+  const rooms = localRooms(opts, 600_000, 2);
   for (const name of ['w1', 'w2']) {
     assert.ok(rooms.canHost(name));
     rooms.getOrCreate(name).join(member('viewer'));
@@ -60,7 +61,7 @@ test('waiting rooms are capped; rooms that exist and broadcasters are not', () =
 });
 
 test('a public room outlives its members by the TTL, a waiting one does not', () => {
-  const rooms = new RoomRegistry(opts, 1000, 10);
+  const rooms = localRooms(opts, 1000, 10);
   const live = rooms.getOrCreate('live');
   const cam = member('broadcaster');
   live.join(cam);
@@ -75,7 +76,7 @@ test('a public room outlives its members by the TTL, a waiting one does not', ()
 });
 
 test('a waiting room keeps a short chat and no tiers until it goes live, then the full history', () => {
-  const rooms = new RoomRegistry(opts, 600_000, 10);
+  const rooms = localRooms(opts, 600_000, 10);
   const room = rooms.getOrCreate('chatty');
   const viewer = member('viewer');
   room.join(viewer);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../../protocol/index.js';
 import type { ChatDraft, ChatPage } from '../../core/broker/broker.js';
@@ -62,6 +62,19 @@ export class FileChatStore {
     const messages = after.slice(0, max);
     const evicted = since + 1 < oldest && since < latestId;
     return { epoch, latestId, messages, truncated: evicted };
+  }
+
+  /** Deletes logs not written for `ttlMs`: their rooms expired while no server held them. */
+  prune(ttlMs: number, now = Date.now()): void {
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith('.jsonl') && !name.endsWith('.tmp')) continue;
+      const file = join(this.dir, name);
+      try {
+        if (now - statSync(file).mtimeMs > ttlMs) rmSync(file, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+    }
   }
 
   /** Drops a room's log from memory (it stays on disk). */

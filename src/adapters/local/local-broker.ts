@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { BroadcastClaim, Broker, BrokerEvents, ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { FileChatStore } from './file-chat-store.js';
+import { MemoryChatStore } from './memory-chat-store.js';
 
 export interface LocalBrokerOptions {
-  dataDir: string;
+  /** Where chat logs are kept; null: in memory only (lost with the process). */
+  dataDir: string | null;
   chatHistory: number;
+  /** Chat logs untouched for longer than this are deleted at start (their rooms expired while the server was down). */
+  roomTtlMs: number;
 }
 
 /**
@@ -18,16 +22,17 @@ export class LocalBroker implements Broker {
   readonly clustered = false;
   readonly up = true;
   private events: BrokerEvents | null = null;
-  private readonly store: FileChatStore;
+  private readonly store: FileChatStore | MemoryChatStore;
   private readonly claims = new Map<string, BroadcastClaim>();
   private fences = new Map<string, number>();
 
-  constructor(opts: LocalBrokerOptions) {
-    this.store = new FileChatStore(opts.dataDir, opts.chatHistory);
+  constructor(private readonly opts: LocalBrokerOptions) {
+    this.store = opts.dataDir === null ? new MemoryChatStore(opts.chatHistory) : new FileChatStore(opts.dataDir, opts.chatHistory);
   }
 
   async start(events: BrokerEvents): Promise<void> {
     this.events = events;
+    this.store.prune(this.opts.roomTtlMs);
   }
 
   async close(): Promise<void> {
@@ -55,6 +60,10 @@ export class LocalBroker implements Broker {
   }
 
   async history(room: string, since: number | null, max: number): Promise<ChatPage> {
+    return this.store.page(room, since, max);
+  }
+
+  historyNow(room: string, since: number | null, max: number): ChatPage {
     return this.store.page(room, since, max);
   }
 

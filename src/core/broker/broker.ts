@@ -77,6 +77,8 @@ export interface Broker {
   postChat(room: string, draft: ChatDraft): Promise<ChatMessage>;
   /** Messages with id > since (null: the newest), at most `max`. */
   history(room: string, since: number | null, max: number): Promise<ChatPage>;
+  /** `history` answered at once, for a broker that holds the log in this process (else absent). */
+  historyNow?(room: string, since: number | null, max: number): ChatPage;
 
   /**
    * Claims the room's broadcast for a broadcaster on this node, with a fencing token higher than

@@ -58,9 +58,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   }));
 
   app.get('/api/rooms', async () => {
-    const now = Date.now();
-    // Public rooms only: a name nobody has been live in is anyone's invention.
-    const list = rooms.listPublic().map((r) => r.summary(now));
+    // Public rooms of the whole cluster only: a name nobody has been live in is anyone's invention.
+    const list = await rooms.summaries();
     list.sort((a, b) => Number(b.live) - Number(a.live) || b.viewers - a.viewers || a.name.localeCompare(b.name));
     return { rooms: list };
   });
@@ -68,9 +67,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { room: string } }>('/api/rooms/:room', async (req, reply) => {
     const { room } = req.params;
     if (!isValidRoomName(room)) return replyError(reply, 'BAD_ROOM');
-    const r = rooms.getPublic(room);
-    if (!r) return replyError(reply, 'ROOM_NOT_FOUND');
-    return r.summary();
+    const here = rooms.getPublic(room);
+    if (here) return here.summary();
+    const elsewhere = (await rooms.summaries()).find((s) => s.name === room);
+    return elsewhere ?? replyError(reply, 'ROOM_NOT_FOUND');
   });
 
   // Lets the broadcaster page explain a refused connection: browsers hide the upgrade's status.

@@ -35,12 +35,13 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   const { rooms, limiter } = deps;
   const streams = new Set<MjpegSink>();
 
-  const resolve = (req: { params: { room: string }; query: { quality?: string } }): { room: Room; quality: string } | ErrorCode => {
+  const resolve = async (req: { params: { room: string }; query: { quality?: string } }): Promise<{ room: Room; quality: string } | ErrorCode> => {
     const quality = req.query.quality || deps.qualities[0]!;
     if (!isValidRoomName(req.params.room)) return 'BAD_ROOM';
     if (!deps.qualities.includes(quality)) return 'BAD_QUALITY';
     // A room nobody has been live in yet is a name someone made up, as far as the public knows.
-    const room = rooms.getPublic(req.params.room);
+    // One live on another node is served from here too.
+    const room = await rooms.findPublic(req.params.room);
     return room ? { room, quality } : 'ROOM_NOT_FOUND';
   };
   const fail = (reply: FastifyReply, code: ErrorCode) => {
@@ -53,7 +54,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
 
   // Other sites may show snapshots and streams in an <img>.
   app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', { helmet: embeddable }, async (req, reply) => {
-    const target = resolve(req);
+    const target = await resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const frame = await deps.currentFrame(target.room, target.quality);
     if (!frame) return fail(reply, 'NO_FRAME');
@@ -77,7 +78,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
 
   // No HEAD route: a HEAD request must not become a viewer that never ends.
   app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false, helmet: embeddable }, async (req, reply) => {
-    const target = resolve(req);
+    const target = await resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const { room, quality } = target;
     if (!room.live) {

@@ -9,6 +9,7 @@ import type { CloseReason } from '../../core/telemetry.js';
 import { CloseCodes, ErrorCodes } from '../../protocol/index.js';
 import type { Uws } from './load-uws.js';
 import { UwsPeer, type SocketData } from './uws-peer.js';
+import { beamcastEncoder } from './beamcast-encoder.js';
 
 export interface WsServerOptions {
   uws: Uws;
@@ -115,7 +116,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const room = rooms.getOrCreate(data.room);
       const session = new Session(
         peer,
-        { room, peer, role: data.role, name: data.name, quality: data.quality, since: data.since, log },
+        { room, peer, role: data.role, name: data.name, quality: data.quality, since: data.since, log, encoder: beamcastEncoder },
         roomOptions,
       );
       peer.session = session;
