@@ -89,6 +89,8 @@ export class Room {
   private presenceTimer: NodeJS.Timeout | null = null;
   private presenceSent = { viewers: -1, live: false, local: -1 };
   private disposed = false;
+  private readonly synced: Promise<void>;
+  private readonly isSynced: () => boolean;
   liveSince: number | null = null;
   offlineSince: number | null = null;
   lastActivity = Date.now();
@@ -103,11 +105,25 @@ export class Room {
     private readonly taps: readonly FrameTap[] = [],
     private readonly events: RoomEvents | null = null,
   ) {
-    broker.watch(name);
+    const watching = broker.watch(name);
+    let synced = !watching;
+    this.synced = (watching ?? Promise.resolve()).then(() => {
+      synced = true;
+    });
+    this.isSynced = () => synced;
     this.chat = new RoomChat(name, broker, Math.min(opts.chatHistory, WAITING_ROOM_CHAT), {
       deliver: (msg) => this.emit({ type: 'chat', msg }),
       reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
     }, opts.log);
+  }
+
+  /** The room's chat and its state on the other nodes are known here: joins can be answered. */
+  get isReady(): boolean {
+    return this.chat.isReady && this.isSynced();
+  }
+
+  async whenReady(): Promise<void> {
+    await Promise.all([this.synced, this.chat.whenReady()]);
   }
 
   get live(): boolean {

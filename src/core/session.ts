@@ -108,8 +108,8 @@ export class Session implements Member {
    */
   start(): void {
     const room = this.room;
-    if (!room.chat.isReady) {
-      void room.chat.whenReady().then(() => {
+    if (!room.isReady) {
+      void room.whenReady().then(() => {
         if (!this.ended) this.start();
       });
       return;

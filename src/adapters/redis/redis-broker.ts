@@ -131,11 +131,15 @@ export class RedisBroker implements Broker {
 
   // ---- rooms this node watches ----
 
-  watch(room: string): void {
+  watch(room: string): Promise<void> | void {
     if (this.watched.has(room)) return;
     this.watched.set(room, { presence: new RoomPresence(this.nodeId), remote: null, demand: new Set() });
-    void this.conns.sub.subscribe(this.keys.roomChannel(room)).catch((err: unknown) => this.conns.noteError(err, 'subscribe'));
-    if (this.up) void this.syncRoom(room);
+    // While the bus is down the subscription waits in the client's queue, and `resync` reads the
+    // room's state when it is back.
+    const subscribed = this.conns.sub.subscribe(this.keys.roomChannel(room)).catch((err: unknown) => this.conns.noteError(err, 'subscribe'));
+    if (!this.up) return;
+    // Subscribed first, then read: nothing that happens in between is missed.
+    return subscribed.then(() => this.syncRoom(room));
   }
 
   unwatch(room: string): void {

@@ -59,8 +59,11 @@ export interface Broker {
   start(events: BrokerEvents): Promise<void>;
   close(): Promise<void>;
 
-  /** This node has people in `room`: deliver its chat and remote state. Reference-counted by the caller (one call per room). */
-  watch(room: string): void;
+  /**
+   * This node has people in `room`: deliver its chat and remote state from now on. A promise
+   * when that state (broadcaster, viewers elsewhere) is still being read; it resolves once reported.
+   */
+  watch(room: string): Promise<void> | void;
   unwatch(room: string): void;
 
   /** This node has (`on`) or no longer has consumers of a room's tier. */
