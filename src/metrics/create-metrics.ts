@@ -5,6 +5,7 @@ import { registerBusiestRooms } from './busiest-rooms.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { PromTelemetry } from './prom-telemetry.js';
 import { registerRoomGauges } from './room-gauges.js';
+import { registerBusMetrics } from './bus-metrics.js';
 import { registerSocketGauges, type SocketStats } from './socket-gauges.js';
 
 const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
@@ -42,6 +43,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     telemetry,
     http(app, rooms) {
       registerRoomGauges(registry, rooms);
+      registerBusMetrics(registry, rooms.broker);
       registerBusiestRooms(registry, rooms, opts.roomLabels ?? 0);
       registerMetricsRoute(app, registry);
     },

@@ -7,6 +7,7 @@ import { CountingEncoder, jpegInfo, realJpeg } from '../helpers/media.js';
 import { RedisServer, redisSkip } from '../helpers/redis-server.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { createMetrics } from '../../src/metrics/create-metrics.js';
 import { encodeFrame } from '../../src/protocol/index.js';
 
 /** Several nodes on one Redis: each an in-process server with its own broker, as separate machines would be. */
@@ -20,7 +21,9 @@ describeNeeding(redisSkip(), 'several nodes sharing rooms through Redis', () => 
     const p = `cl${++prefix}:`;
     const nodes: TestServer[] = [];
     for (let i = 0; i < n; i++) {
-      const s = await startTestServer({ redisUrl: redis.url, redisPrefix: p, nodeId: `node${i}`, maxFps: '240', ...overrides }, encoders[i] ? { jpegEncoder: encoders[i]!.encode } : {});
+      const metrics = createMetrics();
+      const ext = { telemetry: metrics.telemetry, http: metrics.http, ...(encoders[i] ? { jpegEncoder: encoders[i]!.encode } : {}) };
+      const s = await startTestServer({ redisUrl: redis.url, redisPrefix: p, nodeId: `node${i}`, maxFps: '240', ...overrides }, ext);
       servers.push(s);
       nodes.push(s);
     }
@@ -168,7 +171,11 @@ describeNeeding(redisSkip(), 'several nodes sharing rooms through Redis', () => 
 
       await redis.stop();
       await waitFor(() => (!a!.broker.up && !b!.broker.up ? true : undefined), 5000, 'both nodes to see the bus down');
-      assert.equal((await fetch(a!.httpUrl('/readyz'))).status, 200, 'a node stays in the load balancer');
+      const ready = await fetch(a!.httpUrl('/readyz'));
+      assert.equal(ready.status, 200, 'a node stays in the load balancer');
+      assert.deepEqual(await ready.json(), { status: 'ready', bus: 'down' });
+      const metrics = await (await fetch(a!.httpUrl('/metrics'))).text();
+      assert.match(metrics, /^beamcast_bus_up 0$/m);
       cam.send(fakeFrame(2));
       await waitFor(() => local.frames().find((f) => f.seq === 2), 3000, 'frame 2 on the same node');
       local.send({ type: 'chat', text: 'lost?', ref: 'x' });

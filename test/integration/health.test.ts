@@ -21,7 +21,7 @@ describe('health and readiness', () => {
       assert.deepEqual(await health.json(), { status: 'ok' });
       const ready = await fetch(server.httpUrl('/readyz'));
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), { status: 'ready' });
+      assert.deepEqual(await ready.json(), { status: 'ready', bus: 'up' });
     } finally {
       await server.stop();
     }

@@ -56,7 +56,7 @@ describe('HTTP API', () => {
 
   it('serves health, readiness and the page config', async () => {
     assert.deepEqual(await get('/healthz'), { status: 200, body: { status: 'ok' } });
-    assert.deepEqual(await get('/readyz'), { status: 200, body: { status: 'ready' } });
+    assert.deepEqual(await get('/readyz'), { status: 200, body: { status: 'ready', bus: 'up' } });
     const cfg = await get('/api/config');
     assert.deepEqual([cfg.body.protocol, cfg.body.wsPort, cfg.body.wsUrl], [1, server.wsPort, null]);
     assert.equal(cfg.body.limits.maxFps, 30);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BroadcastClaim, Broker, BrokerEvents, ChatDraft, ChatPage } from '../../core/broker/broker.js';
+import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { FileChatStore } from './file-chat-store.js';
 import { MemoryChatStore } from './memory-chat-store.js';
@@ -21,6 +21,7 @@ export class LocalBroker implements Broker {
   readonly nodeId = `local-${randomBytes(3).toString('hex')}`;
   readonly clustered = false;
   readonly up = true;
+  readonly driver = 'local';
   private events: BrokerEvents | null = null;
   private readonly store: FileChatStore | MemoryChatStore;
   private readonly claims = new Map<string, BroadcastClaim>();
@@ -28,6 +29,10 @@ export class LocalBroker implements Broker {
 
   constructor(private readonly opts: LocalBrokerOptions) {
     this.store = opts.dataDir === null ? new MemoryChatStore(opts.chatHistory) : new FileChatStore(opts.dataDir, opts.chatHistory);
+  }
+
+  stats(): BusStats {
+    return { framesPublished: 0, framesSkipped: 0, framesFetched: 0, bytesFetched: 0 };
   }
 
   async start(events: BrokerEvents): Promise<void> {

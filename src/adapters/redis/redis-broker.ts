@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
-import type { BroadcastClaim, Broker, BrokerEvents, ChatDraft, ChatPage } from '../../core/broker/broker.js';
+import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { Log } from '../../core/log.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { RedisChat } from './redis-chat.js';
@@ -38,7 +38,9 @@ interface Watched {
   demand: Set<string>;
 }
 
-const DEFAULT_LEASE_MS = 10_000;
+// A dead node's broadcasts and viewers leave the counts within a lease and a renewal period
+// (8 s), well inside the 15 s the cluster promises.
+const DEFAULT_LEASE_MS = 6000;
 const CONNECT_WAIT_MS = 3000;
 const ROOM_LIST_LIMIT = 500;
 
@@ -52,6 +54,7 @@ const ROOM_LIST_LIMIT = 500;
 export class RedisBroker implements Broker {
   readonly nodeId: string;
   readonly clustered = true;
+  readonly driver = 'redis';
   private readonly keys: RedisKeys;
   private readonly conns: RedisConnections;
   private readonly chat: RedisChat;
@@ -95,8 +98,9 @@ export class RedisBroker implements Broker {
     return this.conns.isUp;
   }
 
-  get frameStats() {
-    return this.relay.stats;
+  stats(): BusStats {
+    const s = this.relay.stats;
+    return { framesPublished: s.published, framesSkipped: s.skipped, framesFetched: s.fetched, bytesFetched: s.fetchedBytes };
   }
 
   async start(events: BrokerEvents): Promise<void> {

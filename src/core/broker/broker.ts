@@ -22,6 +22,17 @@ export interface BroadcastClaim {
   since: number;
 }
 
+/** What crossed the bus from this node, since it started (all zero for a local broker). */
+export interface BusStats {
+  /** Frames handed to other nodes (notices published). */
+  framesPublished: number;
+  /** Frames skipped at this hop because a newer one came before the last was sent (latest wins). */
+  framesSkipped: number;
+  /** Frames fetched from other nodes, and their bytes. */
+  framesFetched: number;
+  bytesFetched: number;
+}
+
 /** The broker cannot do what was asked now (the bus is down): the caller refuses, never pretends. */
 export class BusUnavailableError extends Error {
   override name = 'BusUnavailableError';
@@ -56,6 +67,9 @@ export interface Broker {
   /** More than one node can share rooms through this broker. */
   readonly clustered: boolean;
   readonly up: boolean;
+  /** `local` or `redis`, for logs and metrics. */
+  readonly driver: string;
+  stats(): BusStats;
   start(events: BrokerEvents): Promise<void>;
   close(): Promise<void>;
 

@@ -44,9 +44,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { rooms } = deps;
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready through a bus outage, on purpose: the outage reaches every node at once, so taking them
+  // out of the load balancer would stop the whole service, while each can still serve the rooms
+  // whose broadcaster it holds. The body says so; beamcast_bus_up tells the dashboards.
   app.get('/readyz', async (_req, reply) => {
     if (!deps.isReady()) return reply.code(503).send({ status: 'unavailable' });
-    return { status: 'ready' };
+    return { status: 'ready', bus: rooms.broker.up ? 'up' : 'down' };
   });
 
   app.get('/api/config', async (req, reply) => ({
