@@ -94,7 +94,23 @@ export const configSchema = {
     parse: str,
     doc: 'secret that stream keys derive from; empty: generated once and kept in DATA_DIR',
   }),
-  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret is kept, and the chat of every room when there is no REDIS_URL' }),
+  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret and default Pusher app are kept, and the chat of every room when there is no REDIS_URL' }),
+  // Pusher protocol (docs/pusher.md): the apps clients and backends use.
+  pusherAppId: field({ env: 'PUSHER_APP_ID', default: '', parse: str, doc: 'id of a Pusher app defined in the environment (with PUSHER_APP_KEY and PUSHER_APP_SECRET)' }),
+  pusherAppKey: field({ env: 'PUSHER_APP_KEY', default: '', parse: str, doc: 'key of that app: clients connect to /app/KEY' }),
+  pusherAppSecret: field({ env: 'PUSHER_APP_SECRET', default: '', parse: str, doc: 'secret of that app: signs channel auth and HTTP API requests' }),
+  appsFile: field({
+    env: 'APPS_FILE',
+    default: '',
+    parse: str,
+    doc: 'JSON file {"apps": [...]} of Pusher apps, soketi or Reverb field names (docs/pusher.md); with no app configured, one is generated and kept in DATA_DIR',
+  }),
+  pusherTimestampWindow: field({
+    env: 'PUSHER_TIMESTAMP_WINDOW',
+    default: 600,
+    parse: int(1, 86_400),
+    doc: 'seconds a signed HTTP API request stays valid around its auth_timestamp; older or newer ones are refused, so captured requests cannot be replayed later',
+  }),
   logLevel: field({
     env: 'LOG_LEVEL',
     default: 'info' as const,
