@@ -3,6 +3,7 @@ import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPag
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { FileChatStore } from './file-chat-store.js';
 import { MemoryChatStore } from './memory-chat-store.js';
+import { LocalChannelBus } from './local-channel-bus.js';
 
 export interface LocalBrokerOptions {
   /** Where chat logs are kept; null: in memory only (lost with the process). */
@@ -22,6 +23,7 @@ export class LocalBroker implements Broker {
   readonly clustered = false;
   readonly up = true;
   readonly driver = 'local';
+  readonly channels = new LocalChannelBus();
   private events: BrokerEvents | null = null;
   private readonly store: FileChatStore | MemoryChatStore;
   private readonly claims = new Map<string, BroadcastClaim>();

@@ -3,6 +3,8 @@ import type { ChainableCommander } from 'ioredis';
 import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { Log } from '../../core/log.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
+import type { ChannelBus } from '../../core/broker/channel-bus.js';
+import { LocalChannelBus } from '../local/local-channel-bus.js';
 import { RedisChat } from './redis-chat.js';
 import { RedisClaims } from './redis-claims.js';
 import { RedisConnections } from './redis-connections.js';
@@ -55,6 +57,8 @@ export class RedisBroker implements Broker {
   readonly nodeId: string;
   readonly clustered = true;
   readonly driver = 'redis';
+  // Replaced by the Redis channel bus (in progress on its own branch).
+  readonly channels: ChannelBus = new LocalChannelBus();
   private readonly keys: RedisKeys;
   private readonly conns: RedisConnections;
   private readonly chat: RedisChat;

@@ -1,4 +1,5 @@
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
+import type { ChannelBus } from './channel-bus.js';
 
 /** A chat message before the broker gives it an id. */
 export type ChatDraft = Omit<ChatMessage, 'id'>;
@@ -69,6 +70,8 @@ export interface Broker {
   readonly up: boolean;
   /** `local` or `redis`, for logs and metrics. */
   readonly driver: string;
+  /** Named channels of apps (the Pusher protocol's), on the same bus. */
+  readonly channels: ChannelBus;
   stats(): BusStats;
   start(events: BrokerEvents): Promise<void>;
   close(): Promise<void>;
