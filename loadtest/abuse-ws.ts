@@ -172,7 +172,9 @@ async function window(s: Setup, name: string, seconds: number, withAbusers: bool
 }
 
 async function scenario(o: Options, entry: string | undefined, name: 'history' | 'quality'): Promise<ScenarioResult> {
-  const env: Record<string, string> = o.viaNginx ? { TRUST_PROXY: 'true' } : {};
+  // The server's own limit on new connections per address, as shipped (the load generator's
+  // default turns it off): it is what ends a flood that reconnects to start a fresh budget.
+  const env: Record<string, string> = { CONNECT_RATE: '5', CONNECT_BURST: '30', ...(o.viaNginx ? { TRUST_PROXY: 'true' } : {}) };
   const target = await spawnTarget('beamcast', { entry, env, maxFrameBytes: 1024 * 1024, maxFps: 30, chatRate: 1 });
   let nginx: NginxServer | null = null;
   const parts: Partial<Setup> = { target, marks: [] };
