@@ -7,13 +7,15 @@ import { LeanSocket, wallNow, type ConnEvents } from './lean-socket.js';
 export interface Endpoint {
   host: string;
   port: number;
+  /** Another loopback source address, so per-address limits count these clients apart. */
+  localAddress?: string;
 }
 
 function open(ep: Endpoint, path: string, events: Partial<ConnEvents>, textCapture = 64): Promise<LeanSocket> {
   return new Promise((resolve, reject) => {
     let opened = false;
     new LeanSocket(
-      { host: ep.host, port: ep.port, path },
+      { host: ep.host, port: ep.port, localAddress: ep.localAddress, path },
       {
         open: (c) => {
           opened = true;
@@ -132,10 +134,22 @@ export class HonestViewer {
 }
 
 /** Connects `connections` viewers of `room`, each posts `perConnection` chat messages of `text`, then leaves. */
+/**
+ * Fills a room's chat from many connections, twenty at a time; with `ep.localAddress` set, each
+ * batch comes from the next loopback address after it, within the server's per-address limits.
+ */
 export async function fillChat(ep: Endpoint, room: string, text: string, connections: number, perConnection: number): Promise<void> {
   for (let i = 0; i < connections; i += 20) {
-    const batch = await Promise.all(Array.from({ length: Math.min(20, connections - i) }, (_, k) => open(ep, `/ws/${room}?name=filler${i + k}`, {})));
+    const from = ep.localAddress ? { ...ep, localAddress: nextAddress(ep.localAddress, i / 20) } : ep;
+    const batch = await Promise.all(Array.from({ length: Math.min(20, connections - i) }, (_, k) => open(from, `/ws/${room}?name=filler${i + k}`, {})));
     for (const conn of batch) for (let n = 0; n < perConnection; n++) conn.sendText(JSON.stringify({ type: 'chat', text }));
     for (const conn of batch) conn.close();
   }
+}
+
+/** The loopback address `n` after `base` in its last byte (127.0.0.3 + 2 = 127.0.0.5). */
+function nextAddress(base: string, n: number): string {
+  const parts = base.split('.').map(Number);
+  parts[3] = (parts[3]! + n) % 250;
+  return parts.join('.');
 }

@@ -50,6 +50,8 @@ export interface Options {
 }
 
 const ABUSER_ADDRESS = '127.0.0.2';
+// Set-up clients that fill the abused room's chat: yet another address.
+const FILLER_ADDRESS = '127.0.0.3'; // and the next ones, one per batch
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // The defaults of MAX_CHAT_LENGTH and CHAT_HISTORY, on every version measured.
@@ -184,7 +186,8 @@ async function scenario(o: Options, entry: string | undefined, name: 'history' |
       nginx = await startNginx(nginxSiteFor(target.httpPort!, target.wsPort, port), port);
     }
     const ep = { host: target.host, port: nginx ? nginx.port : target.wsPort };
-    const abuseAt = { ...ep, localAddress: nginx ? ABUSER_ADDRESS : undefined, room: 'abused' };
+    // Abusers come from their own address, so the per-address limits meet them, not the honest clients.
+    const abuseAt = { ...ep, localAddress: ABUSER_ADDRESS, room: 'abused' };
     const jpegs = await generatedJpegs(o.frameKb * 1000);
     parts.camHonest = await PacedBroadcaster.connect(ep, 'honest', target.key('honest'));
     parts.viewer = await HonestViewer.connect(ep, 'honest', o.pingMs);
@@ -193,7 +196,7 @@ async function scenario(o: Options, entry: string | undefined, name: 'history' |
       // The room went live with its broadcaster, so it keeps CHAT_HISTORY messages.
       const cam = parts.camAbused;
       // Straight to the server: filling the chat is set-up, not what is measured.
-      await fillChat({ host: target.host, port: target.wsPort }, 'abused', '\u0001'.repeat(CHAT_LENGTH), CHAT_MESSAGES / CHAT_BURST, CHAT_BURST);
+      await fillChat({ host: target.host, port: target.wsPort, localAddress: FILLER_ADDRESS }, 'abused', '\u0001'.repeat(CHAT_LENGTH), CHAT_MESSAGES / CHAT_BURST, CHAT_BURST);
       await until('the abused room\'s chat to fill', () => cam.chatSeen >= CHAT_MESSAGES, 30_000);
     } else {
       parts.camAbused.start(jpegs, o.fps);
