@@ -35,8 +35,11 @@ export function dashboardExpressions(dashboard: unknown): { panel: string; expr:
   return out;
 }
 
-/** deploy/nginx/beamcast.conf with the compose service addresses and port 80 replaced. */
-export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number): string {
+/**
+ * deploy/nginx/beamcast.conf with the compose service addresses and port 80 replaced, and its
+ * access log written to `accessLog` (default: nowhere) instead of the image's /var/log/nginx.
+ */
+export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number, accessLog = '/dev/null'): string {
   const site = 'deploy/nginx/beamcast.conf';
   return substitute(
     readRepoFile(site),
@@ -44,6 +47,7 @@ export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: numbe
       ['server beamcast:8080;', `server 127.0.0.1:${httpPort};`],
       ['server beamcast:8081;', `server 127.0.0.1:${wsPort};`],
       ['listen 80;', `listen 127.0.0.1:${listenPort};`],
+      ['access_log /var/log/nginx/access.log beamcast_nokeys;', `access_log ${accessLog} beamcast_nokeys;`],
     ],
     site,
   );

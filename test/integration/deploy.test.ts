@@ -55,6 +55,9 @@ describe('docker-compose.yml', () => {
     assert.equal(s.beamcast.build, '.');
     assert.equal(s.beamcast.environment.TRUST_PROXY, 'true', 'beamcast sits behind nginx');
     assert.equal(s.beamcast.environment.PUBLIC_WS_URL, 'same-origin', 'pages connect through nginx');
+    for (const name of ['STREAM_SECRET', 'DEMO_ROOM', 'ALLOWED_ORIGINS', 'FRAME_ANCESTORS']) {
+      assert.match(String(s.beamcast.environment[name]), new RegExp(`^\\$\\{${name}[:-]`), `${name} can be set in .env (docs/security.md)`);
+    }
     assert.ok(!s.beamcast.ports, 'beamcast is reached through nginx only');
     assert.ok(s.nginx.ports.some((p: string) => String(p).endsWith(':80')), 'nginx publishes port 80');
     assert.equal(mountOf('nginx', './deploy/nginx/beamcast.conf'), '/etc/nginx/conf.d/default.conf');
