@@ -133,7 +133,7 @@ function threadCpu(pid: number): ThreadCpu {
 async function startServer(): Promise<{ proc: ChildProcess; http: number; ws: number }> {
   const proc = spawn(process.execPath, ['dist/server/main.js'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', WS_PORT: '0', HOST: '127.0.0.1', STREAM_SECRET: SECRET, LOG_LEVEL: 'info', DEMO_ROOM: '', MAX_FPS: '60', MAX_CONNECTIONS_PER_IP: '0', QUALITY_TIERS: TIERS.join(',') },
+    env: { ...process.env, PORT: '0', WS_PORT: '0', HOST: '127.0.0.1', STREAM_SECRET: SECRET, LOG_LEVEL: 'info', DEMO_ROOM: '', MAX_FPS: '60', MAX_CONNECTIONS_PER_IP: '0', CONNECT_RATE: '0', QUALITY_TIERS: TIERS.join(',') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

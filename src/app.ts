@@ -108,7 +108,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
   rooms.addTap(media);
   for (const tap of ext.taps ?? []) rooms.addTap(tap);
   // One count per address across WebSockets and MJPEG streams.
-  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
+  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp, config.connectRate, config.connectBurst);
   let draining = false;
   let ready = false;
 
@@ -174,7 +174,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     throw err;
   }
 
-  const sweeper = setInterval(() => rooms.sweep(), SWEEP_INTERVAL_MS);
+  const sweeper = setInterval(() => {
+    rooms.sweep();
+    limiter.sweep();
+  }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   ready = true;
 

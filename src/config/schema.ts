@@ -175,6 +175,13 @@ export const configSchema = {
     parse: int(0, 1_000_000),
     doc: 'rooms nobody has been live in yet that viewers may wait in at once (never listed, dropped when empty); past it such viewers get 503 TOO_MANY_WAITING_ROOMS; 0: viewers may only join rooms that have been live',
   }),
+  connectRate: field({
+    env: 'CONNECT_RATE',
+    default: 5,
+    parse: num(0, 100_000),
+    doc: 'new WebSockets and MJPEG streams per second per client address, sustained (each costs a welcome and a page of history); 0: unlimited',
+  }),
+  connectBurst: field({ env: 'CONNECT_BURST', default: 30, parse: int(1, 100_000), doc: 'new connections a client address may open at once' }),
   chatHistory: field({ env: 'CHAT_HISTORY', default: 500, parse: int(50, 100_000), doc: 'chat messages kept per room for history and recovery' }),
   idleTimeout: field({
     env: 'IDLE_TIMEOUT',

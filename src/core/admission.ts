@@ -63,7 +63,8 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
   if (role === 'viewer' && rooms.get(info.room)?.isFull) return refuse('ROOM_FULL');
   // Broadcasters hold a key; viewers could make up any number of room names to wait in.
   if (role === 'viewer' && !rooms.canHost(info.room)) return refuse('TOO_MANY_WAITING_ROOMS');
-  if (!limiter.tryAcquire(info.address)) return refuse('TOO_MANY_CONNECTIONS');
+  const slot = limiter.acquire(info.address);
+  if (slot !== 'ok') return refuse(slot === 'too_many' ? 'TOO_MANY_CONNECTIONS' : 'CONNECTING_TOO_FAST');
   return { ok: true, room: info.room, role, name, quality, since, address: info.address };
 }
 

@@ -140,6 +140,11 @@ export class Room {
     return this.localViewers + this.remoteViewers;
   }
 
+  /** Viewers connected to this node (WebSockets and MJPEG responses). */
+  get viewersHere(): number {
+    return this.localViewers;
+  }
+
   get size(): number {
     return this.members.size + this.extraViewers.size;
   }

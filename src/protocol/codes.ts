@@ -15,6 +15,7 @@ export const ErrorCodes = {
   ORIGIN_NOT_ALLOWED: { status: 403, message: 'origin not allowed' },
   ROOM_NOT_FOUND: { status: 404, message: 'no such room' },
   NO_FRAME: { status: 404, message: 'the room has no frame yet' },
+  CONNECTING_TOO_FAST: { status: 429, message: 'new connections from this address come too fast; retry after a moment' },
   TOO_MANY_CONNECTIONS: { status: 429, message: 'too many connections from this address' },
   ROOM_FULL: { status: 503, message: 'the room has reached its viewer limit' },
   SHUTTING_DOWN: { status: 503, message: 'the server is shutting down' },

@@ -65,7 +65,8 @@ export function brokerContract(name: string, factory: () => Promise<BrokerFactor
 
     it('gives chat messages gapless ids from 1 and announces each one to the node, in order', async () => {
       const { broker, events } = await make();
-      broker.watch('r1');
+      // Subscribed before the first post: a Redis subscription that lands later misses messages.
+      await broker.watch('r1');
       const posted: ChatMessage[] = [];
       for (let i = 1; i <= 20; i++) posted.push(await broker.postChat('r1', { ...draft(`m${i}`), ref: `ref${i}` }));
       assert.deepEqual(posted.map((m) => m.id), Array.from({ length: 20 }, (_, i) => i + 1));

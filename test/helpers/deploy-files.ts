@@ -35,16 +35,33 @@ export function dashboardExpressions(dashboard: unknown): { panel: string; expr:
   return out;
 }
 
-/** deploy/nginx/beamcast.conf with the compose service addresses and port 80 replaced. */
-export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number): string {
+export interface NodePorts {
+  readonly httpPort: number;
+  readonly wsPort: number;
+}
+
+/**
+ * deploy/nginx/beamcast.conf balancing over these nodes instead of the compose service's
+ * replicas (its "resolve" needs a newer nginx than Debian's, and Docker's DNS), listening on
+ * `listenPort` instead of 80, its access log written to `accessLog` (default: nowhere) instead of
+ * the image's /var/log/nginx. Everything else is the shipped file.
+ */
+export function nginxClusterSiteFor(nodes: readonly NodePorts[], listenPort: number, accessLog = '/dev/null'): string {
   const site = 'deploy/nginx/beamcast.conf';
+  const servers = (port: keyof NodePorts) => nodes.map((n) => `server 127.0.0.1:${n[port]};`).join('\n    ');
   return substitute(
     readRepoFile(site),
     [
-      ['server beamcast:8080;', `server 127.0.0.1:${httpPort};`],
-      ['server beamcast:8081;', `server 127.0.0.1:${wsPort};`],
+      ['server beamcast:8080 resolve;', servers('httpPort')],
+      ['server beamcast:8081 resolve;', servers('wsPort')],
       ['listen 80;', `listen 127.0.0.1:${listenPort};`],
+      ['access_log /var/log/nginx/access.log beamcast_nokeys;', `access_log ${accessLog} beamcast_nokeys;`],
     ],
     site,
   );
+}
+
+/** deploy/nginx/beamcast.conf in front of one node. */
+export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number, accessLog = '/dev/null'): string {
+  return nginxClusterSiteFor([{ httpPort, wsPort }], listenPort, accessLog);
 }

@@ -15,7 +15,7 @@ export interface ChatViewElements {
 
 // Within this many pixels of the bottom counts as "at the bottom": keep following new messages.
 const STICK_PX = 40;
-const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED']);
+const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'CHAT_UNAVAILABLE', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED']);
 const NAME_WORDS: Record<string, string> = {
   NAME_TOO_LONG: 'That name is too long.',
   BAD_NAME: 'Names cannot contain invisible or control characters.',
@@ -95,6 +95,7 @@ export class ChatView {
       CHAT_EMPTY: 'Type a message first.',
       CHAT_TOO_LONG: `That message is too long.`,
       CHAT_RATE_LIMITED: 'Slow down: you are sending messages too fast.',
+      CHAT_UNAVAILABLE: 'Chat is briefly unavailable: your message was not sent. Try again in a moment.',
       ...NAME_WORDS,
     };
     this.error(words[msg.code] ?? ErrorCodes[msg.code].message);

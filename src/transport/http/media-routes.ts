@@ -47,9 +47,15 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   const fail = (reply: FastifyReply, code: ErrorCode) => {
     return replyError(reply.header('cache-control', 'no-cache'), code);
   };
-  const refuseStream = (address: string, reply: FastifyReply) => {
-    reply.log.info({ address, code: 'TOO_MANY_CONNECTIONS' }, 'mjpeg stream refused');
-    return fail(reply, 'TOO_MANY_CONNECTIONS');
+  /** Takes the address's stream slot, or answers the refusal; true when the stream may go on. */
+  const takeSlot = (address: string, reply: FastifyReply): boolean => {
+    const slot = limiter.acquire(address);
+    if (slot === 'ok') return true;
+    const code = slot === 'too_many' ? 'TOO_MANY_CONNECTIONS' : 'CONNECTING_TOO_FAST';
+    reply.log.info({ address, code }, 'mjpeg stream refused');
+    if (slot === 'too_fast') reply.header('retry-after', String(limiter.retryAfterSec()));
+    void fail(reply, code);
+    return false;
   };
 
   // Other sites may show snapshots and streams in an <img>.
@@ -85,7 +91,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
       // Offline: the last picture as a one-part stream, so an <img> still shows something.
       const frame = await deps.currentFrame(room, quality);
       if (!frame) return fail(reply, 'NO_FRAME');
-      if (!limiter.tryAcquire(req.ip)) return refuseStream(req.ip, reply);
+      if (!takeSlot(req.ip, reply)) return reply;
       reply.hijack();
       reply.raw.once('close', () => limiter.release(req.ip));
       writeMjpegHead(reply.raw);
@@ -95,7 +101,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
       return reply;
     }
     if (room.isFull) return fail(reply, 'ROOM_FULL');
-    if (!limiter.tryAcquire(req.ip)) return refuseStream(req.ip, reply);
+    if (!takeSlot(req.ip, reply)) return reply;
     reply.hijack();
     const res = reply.raw;
     // The slot is held while the socket is: a client that stops reading keeps it until it is closed.
