@@ -17,6 +17,7 @@ import { MediaPipeline } from './media/media-pipeline.js';
 import { registerMediaRoutes } from './transport/http/media-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
+import { explainListenFailure } from './transport/listen-failure.js';
 
 export interface Beamcast {
   readonly config: Config;
@@ -114,6 +115,9 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     idleTimeoutSec: config.idleTimeout,
     maxBackpressure: config.wsMaxBackpressure,
     log,
+  }).catch(async () => {
+    // uWebSockets.js reports only that listening failed; the cause is found and named here.
+    throw await explainListenFailure({ setting: 'WS_PORT', server: 'WebSocket server', host: config.host, port: config.wsPort }, null);
   });
 
   let http: HttpServer;
@@ -138,7 +142,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     });
   } catch (err) {
     ws.close();
-    throw err;
+    throw await explainListenFailure({ setting: 'PORT', server: 'HTTP server', host: config.host, port: config.port }, err);
   }
 
   const sweeper = setInterval(() => rooms.sweep(), SWEEP_INTERVAL_MS);
