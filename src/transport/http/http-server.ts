@@ -3,6 +3,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApiRoutes, type ApiDeps } from './api-routes.js';
+import { setAssetCacheHeaders } from './asset-cache.js';
 import { registerPageRoutes } from './page-routes.js';
 
 export interface HttpServerOptions extends ApiDeps {
@@ -34,7 +35,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   });
   const hasWeb = existsSync(opts.webRoot);
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: opts.webRoot, prefix: '/static/', index: false, maxAge: '1h' });
+    await app.register(fastifyStatic, { root: opts.webRoot, prefix: '/static/', index: false, cacheControl: false, setHeaders: setAssetCacheHeaders });
   }
   registerPageRoutes(app, hasWeb);
   registerApiRoutes(app, opts);
