@@ -76,6 +76,29 @@ describe('the viewer page', () => {
     }
   });
 
+  it('with a mouse shows the controls while it moves over the picture, and fades them when it rests', async () => {
+    const cam = await server.broadcaster('mouse');
+    const frames = await streamFrames(cam);
+    const w = await open('/viewer/mouse');
+    try {
+      await waitPainted(w.page);
+      assert.equal(await controlsOpacity(w.page), 0);
+      const stage = (await stageBoxes(w.page)).stage;
+      await w.page.mouse.move(stage.left + 50, stage.top + 50);
+      await w.page.mouse.move(stage.left + 80, stage.top + 60, { steps: 3 });
+      await waitControls(w.page, true);
+      // A click on the picture is not a request to hide them.
+      await w.page.mouse.click(stage.left + 80, stage.top + 60);
+      assert.equal(await w.page.$eval('#stage', (e) => e.classList.contains('controls-shown')), true);
+      await waitControls(w.page, false, 6000);
+      assert.deepEqual(w.problems, []);
+    } finally {
+      frames.stop();
+      await cam.close();
+      await w.page.close();
+    }
+  });
+
   it('never lets the offline text run under the controls or the stats, even with the controls shown', async () => {
     // A wide picture on a narrow phone leaves the least room for the text.
     for (const width of [320, 390]) {
