@@ -19,6 +19,7 @@ import { MediaPipeline } from './media/media-pipeline.js';
 import { registerMediaRoutes, type MjpegStreams } from './transport/http/media-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
+import { explainListenFailure } from './transport/listen-failure.js';
 
 export interface Beamcast {
   readonly config: Config;
@@ -130,6 +131,9 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     idleTimeoutSec: config.idleTimeout,
     maxBackpressure: config.wsMaxBackpressure,
     log,
+  }).catch(async () => {
+    // uWebSockets.js reports only that listening failed; the cause is found and named here.
+    throw await explainListenFailure({ setting: 'WS_PORT', server: 'WebSocket server', host: config.host, port: config.wsPort }, null);
   });
 
   let http: HttpServer;
@@ -171,7 +175,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     ws.close();
     rooms.dispose();
     await broker.close();
-    throw err;
+    throw await explainListenFailure({ setting: 'PORT', server: 'HTTP server', host: config.host, port: config.port }, err);
   }
 
   const sweeper = setInterval(() => {

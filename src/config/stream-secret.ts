@@ -59,6 +59,13 @@ export function saveSecretOnce(file: string, secret: string): { secret: string; 
   }
 }
 
+/** STREAM_SECRET if set, else the one a server kept in DATA_DIR; null when there is none (nothing is created). */
+export function findStreamSecret(configured: string, dataDir: string): string | null {
+  if (configured) return configured;
+  const file = join(dataDir, 'stream-secret');
+  return readKept(file) || null;
+}
+
 /**
  * STREAM_SECRET if set; otherwise the one kept in DATA_DIR, generated on first start so that
  * stream keys survive restarts. The file is readable by its owner only.

@@ -11,8 +11,9 @@ export interface PublisherOptions {
   onFatal(message: string): void;
 }
 
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 10_000;
+// Live video: a restarted server should see its broadcaster again within a second or two.
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 3000;
 // With --fps, frames wait here (and the input is paused) instead of being dropped.
 const PACED_QUEUE = 4;
 const ERROR_LOG_INTERVAL_MS = 5000;
@@ -39,6 +40,12 @@ export class FramePublisher {
   private drainWaiters: (() => void)[] = [];
   sent = 0;
   dropped = 0;
+  /** Frame bytes handed to the socket, headers included. */
+  bytes = 0;
+  /** Viewers of the room as the server last said (welcome, presence); null before the first. */
+  viewers: number | null = null;
+  /** Whether the connection was ever open: "nothing sent" then means no server answered. */
+  everConnected = false;
 
   constructor(private readonly opts: PublisherOptions) {
     this.minIntervalMs = opts.fps > 0 ? 1000 / opts.fps : 0;
@@ -56,6 +63,10 @@ export class FramePublisher {
 
   start(): void {
     this.connect();
+  }
+
+  get state(): 'connecting' | 'live' | 'retrying' {
+    return this.open ? 'live' : this.timer ? 'retrying' : 'connecting';
   }
 
   push(jpeg: Uint8Array): void {
@@ -98,6 +109,7 @@ export class FramePublisher {
     this.ws = ws;
     ws.on('open', () => {
       this.open = true;
+      this.everConnected = true;
       this.backoff = BACKOFF_MIN_MS;
       this.opts.log('connected');
       this.pump();
@@ -147,6 +159,9 @@ export class FramePublisher {
       // Never send faster than the server accepts: excess frames would only be refused.
       const serverMin = 1000 / msg.limits.maxFps;
       this.minIntervalMs = Math.max(this.opts.fps > 0 ? 1000 / this.opts.fps : 0, serverMin);
+      this.viewers = msg.viewers;
+    } else if (msg.type === 'presence') {
+      this.viewers = msg.viewers;
     } else if (msg.type === 'error') {
       const now = Date.now();
       if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
@@ -161,6 +176,7 @@ export class FramePublisher {
     const ws = this.ws;
     this.ws = null;
     this.open = false;
+    this.viewers = null;
     ws?.removeAllListeners('close');
     ws?.terminate();
     // Live frames are stale by the time we are back.
@@ -198,8 +214,10 @@ export class FramePublisher {
       return;
     }
     const jpeg = this.queue.shift()!;
-    ws.send(encodeFrame(jpeg, this.seq++, Date.now()));
+    const frame = encodeFrame(jpeg, this.seq++, Date.now());
+    ws.send(frame);
     this.sent++;
+    this.bytes += frame.length;
     // A steady rate; after a stall it does not burst to catch up.
     this.nextSendAt = Math.max(now, this.nextSendAt) + this.minIntervalMs;
     this.wakeReaders();

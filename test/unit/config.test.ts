@@ -49,6 +49,16 @@ test('a bad value fails fast naming the env var and flag', () => {
   assert.throws(() => load({ CHAT_HISTORY: '10' }), /CHAT_HISTORY .* from 50/);
 });
 
+test('PORT and WS_PORT cannot be the same port, and the message says why', () => {
+  assert.throws(
+    () => load({ PORT: '9000', WS_PORT: '9000' }),
+    (e: Error) => e instanceof ConfigError && /PORT \(--port\) and WS_PORT \(--ws-port\) are both 9000/.test(e.message) && /a port of their own/.test(e.message),
+  );
+  assert.throws(() => load({}, ['--port', '8081']), /are both 8081/);
+  // 0 picks a free port for each server.
+  assert.equal(load({ PORT: '0', WS_PORT: '0' }).port, 0);
+});
+
 test('.env.example lists every setting and --help documents every flag', () => {
   const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
   const help = configHelp();

@@ -65,10 +65,50 @@ const updateLink = () => share.setRoom(roomInput.value.trim());
 roomInput.addEventListener('input', updateLink);
 updateLink();
 
+const roomError = byId('room-error');
+const ROOM_RULE = 'Room names are 1–64 characters of a–z, 0–9, _ and -, starting with a letter or digit (for example kitchen or lab-2).';
+
+/** The room rule in words, in the browser's own validation bubble and under the field. */
+function checkRoom(): boolean {
+  const room = roomInput.value.trim().toLowerCase();
+  const bad = room !== '' && !isValidRoomName(room);
+  roomInput.setCustomValidity(bad ? ROOM_RULE : '');
+  roomError.textContent = bad ? ROOM_RULE : '';
+  roomError.hidden = !bad;
+  if (bad) roomInput.setAttribute('aria-invalid', 'true');
+  else roomInput.removeAttribute('aria-invalid');
+  return !bad;
+}
+roomInput.addEventListener('input', checkRoom);
+// Room names are lower case: what was typed with capitals is the same room.
+roomInput.addEventListener('change', () => {
+  const lower = roomInput.value.trim().toLowerCase();
+  if (isValidRoomName(lower) && lower !== roomInput.value) {
+    roomInput.value = lower;
+    updateLink();
+  }
+});
+checkRoom();
+
 function showStage(title: string, detail: string): void {
   stageMessage.replaceChildren(el('strong', '', title), el('span', '', detail));
   stageMessage.hidden = false;
 }
+
+// Before the first Start: what is still missing, so a link that filled in everything says so.
+let idleStage = true;
+function showIdleStage(): void {
+  if (!idleStage || running) return;
+  const room = roomInput.value.trim().toLowerCase();
+  const hasKey = keyInput.value.trim() !== '';
+  if (isValidRoomName(room) && hasKey) showStage('Camera off', `Press Start to broadcast to room “${room}”.`);
+  else if (isValidRoomName(room)) showStage('Camera off', `Enter the stream key for room “${room}”, then press Start.`);
+  else if (hasKey) showStage('Camera off', 'Enter the room this key belongs to, then press Start.');
+  else showStage('Camera off', 'Enter a room and its stream key, then press Start.');
+}
+roomInput.addEventListener('input', showIdleStage);
+keyInput.addEventListener('input', showIdleStage);
+showIdleStage();
 
 async function tick(): Promise<void> {
   if (running && camera.active) await capture.tick(socket);
@@ -81,6 +121,14 @@ function renderStats(): void {
   byId('st-kb').textContent = on ? `${(sent.averageBytes() / 1024).toFixed(1)} KB` : '–';
   byId('st-kbps').textContent = on ? `${Math.round((sent.bytesPerSecond() * 8) / 1000)} kbit/s` : '–';
   byId('st-viewers').textContent = viewers === null ? '–' : String(viewers);
+  // While the connection is down the count is only the last one known: shown greyed, not as fact.
+  const stale = viewers !== null && !(socket?.isOpen ?? false);
+  for (const id of ['st-viewers', 'viewers']) {
+    const e = byId(id);
+    e.classList.toggle('stale', stale);
+    if (stale) e.title = 'Last known count: not known while the connection is down';
+    else e.removeAttribute('title');
+  }
   byId('st-skipped').textContent = running ? String(capture.skipped) : '–';
   byId('st-res').textContent = camera.active ? `${preview.width}×${preview.height}` : '–';
   byId('viewers').textContent = viewers === null ? '' : `${viewers} watching`;
@@ -105,14 +153,16 @@ function onState(s: SocketState): void {
       notices.clear('conn');
       notices.clear('key');
       viewers = s.welcome.viewers;
-      chat.setLimits(s.welcome.limits.maxChatLength, s.welcome.limits.maxNameLength);
+      chat.setLimits(s.welcome.limits);
       chat.setYou(s.welcome.you);
       limitFps(s.welcome.limits.maxFps);
       stageMessage.hidden = true;
       void wakeLock.acquire();
+      renderStats();
       break;
     case 'reconnecting':
       setBadge(badge, 'reconnecting', 'Reconnecting');
+      renderStats();
       notices.show('conn', 'warn', `Connection lost: reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s. Streaming resumes by itself.`);
       // A refused upgrade looks like any network failure (1006): ask the API whether the key is the reason.
       if (!s.everOpened && (s.attempt <= 2 || s.attempt % 5 === 0)) {
@@ -155,8 +205,9 @@ async function start(): Promise<void> {
   roomInput.value = room;
   const key = keyInput.value.trim();
   updateLink();
+  checkRoom();
   if (!isValidRoomName(room)) {
-    notices.show('form', 'error', 'Room names are 1–64 characters of a–z, 0–9, _ and -, starting with a letter or digit.');
+    notices.show('form', 'error', ROOM_RULE);
     roomInput.focus();
     return;
   }
@@ -168,6 +219,7 @@ async function start(): Promise<void> {
   const unsupported = cameraSupport();
   if (unsupported) return notices.show('camera', 'error', unsupported);
   startBtn.disabled = true;
+  idleStage = false;
   try {
     config ??= await fetchPageConfig();
   } catch {

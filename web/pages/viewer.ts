@@ -1,4 +1,5 @@
 import { AutoQuality, isValidRoomName, type ServerMessage, type WelcomeMessage } from '../../src/protocol/index.js';
+import { autoHideControls } from '../lib/auto-hide-controls.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
 import { byId, el, store } from '../lib/dom.js';
 import { clockTime, plural } from '../lib/format.js';
@@ -19,6 +20,7 @@ const qualitySel = byId<HTMLSelectElement>('quality');
 const statsToggle = byId<HTMLButtonElement>('stats-toggle');
 const fullscreenBtn = byId<HTMLButtonElement>('fullscreen');
 byId('room-title').textContent = room;
+autoHideControls(stage, byId('stage-controls'));
 document.title = `${room} · beamcast`;
 
 const chat = chatViewFromPage(byId);
@@ -58,10 +60,20 @@ function setLive(isLive: boolean, since: number | null): void {
   offlineSince = isLive ? null : since;
   setBadge(badge, isLive ? 'live' : 'offline', isLive ? 'Live' : offlineSince ? `Offline since ${clockTime(offlineSince)}` : 'Offline');
   refreshStage();
+  if (!isLive) latencies.length = 0;
+  renderOverlay();
 }
 
 function setViewers(n: number): void {
   viewersEl.textContent = `${plural(n, 'viewer')} watching`;
+  markViewersStale(false);
+}
+
+/** While disconnected the count is only the last one known: greyed, and said so on hover. */
+function markViewersStale(stale: boolean): void {
+  viewersEl.classList.toggle('stale', stale && viewersEl.textContent !== '');
+  if (stale) viewersEl.title = 'Last known count: not known while the connection is down';
+  else viewersEl.removeAttribute('title');
 }
 
 function onState(s: SocketState): void {
@@ -74,12 +86,17 @@ function onState(s: SocketState): void {
       break;
     case 'reconnecting':
       setBadge(badge, 'reconnecting', 'Reconnecting');
+      markViewersStale(true);
+      latencies.length = 0;
+      renderOverlay();
       // Over a frozen picture too: the viewer should know it is not live right now.
       stage.classList.remove('live-now');
       showMessage('Connection lost', `Reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s… the picture resumes by itself.`);
       break;
     case 'stopped':
       setBadge(badge, 'offline', 'Disconnected');
+      markViewersStale(true);
+      renderOverlay();
       showMessage('Disconnected', `${s.reason}. Reload the page to connect again.`);
       stage.classList.remove('live-now');
       break;
@@ -89,7 +106,7 @@ function onState(s: SocketState): void {
 function onWelcome(w: WelcomeMessage): void {
   setLive(w.live, w.live ? w.liveSince : (w.lastFrameAt ?? null));
   setViewers(w.viewers);
-  chat.setLimits(w.limits.maxChatLength, w.limits.maxNameLength);
+  chat.setLimits(w.limits);
   chat.setYou(w.you);
   setupQualities(w);
 }
@@ -185,12 +202,16 @@ renderer.onPaint = (f) => {
 
 function renderOverlay(): void {
   if (overlay.hidden) return;
+  // Rates and latency describe frames arriving now: with the broadcast offline or the connection
+  // down there are none, and the last figures would read as if the stream were still flowing.
+  const flowing = live && (socket?.isOpen ?? false);
+  overlay.classList.toggle('stale', !flowing);
   const fps = paintMeter.perSecond();
-  byId('ov-fps').textContent = `${fps.toFixed(fps < 10 ? 1 : 0)} fps`;
-  const lat = latencies.length ? Math.max(0, latencies.slice().sort((a, b) => a - b)[latencies.length >> 1]!) : null;
+  byId('ov-fps').textContent = flowing ? `${fps.toFixed(fps < 10 ? 1 : 0)} fps` : '– fps';
+  const lat = flowing && latencies.length ? Math.max(0, latencies.slice().sort((a, b) => a - b)[latencies.length >> 1]!) : null;
   byId('ov-latency').textContent = lat === null ? 'latency –' : `latency ${Math.round(lat)} ms`;
   byId('ov-res').textContent = lastPaint ? `${lastPaint.width}×${lastPaint.height}` : '–';
-  byId('ov-rate').textContent = `${(byteMeter.bytesPerSecond() / 1024).toFixed(0)} KB/s`;
+  byId('ov-rate').textContent = flowing ? `${(byteMeter.bytesPerSecond() / 1024).toFixed(0)} KB/s` : '– KB/s';
 }
 setInterval(renderOverlay, 500);
 

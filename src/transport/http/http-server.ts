@@ -3,6 +3,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApiRoutes, replyError, type ApiDeps } from './api-routes.js';
+import { setAssetCacheHeaders } from './asset-cache.js';
 import { registerPageRoutes } from './page-routes.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -82,7 +83,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   await registerRateLimit(app, limits.rateLimitPerMinute);
   const hasWeb = existsSync(opts.webRoot);
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: opts.webRoot, prefix: '/static/', index: false, maxAge: '1h' });
+    await app.register(fastifyStatic, { root: opts.webRoot, prefix: '/static/', index: false, cacheControl: false, setHeaders: setAssetCacheHeaders });
   }
   registerPageRoutes(app, hasWeb);
   registerApiRoutes(app, opts);
