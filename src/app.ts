@@ -19,6 +19,10 @@ import { MediaPipeline } from './media/media-pipeline.js';
 import { registerMediaRoutes, type MjpegStreams } from './transport/http/media-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
+import { loadPusherApps } from './config/pusher-apps/load-pusher-apps.js';
+import type { PusherApp } from './config/pusher-apps/pusher-app.js';
+import { createPusherTransport, type PusherTransport, type PusherTransportOptions } from './transport/pusher/pusher-transport.js';
+import type { PusherTelemetry } from './transport/pusher/pusher-telemetry.js';
 
 export interface Beamcast {
   readonly config: Config;
@@ -33,6 +37,8 @@ export interface Beamcast {
   readonly media: MediaPipeline;
   /** Open MJPEG streams and what they hold. */
   readonly mjpeg: MjpegStreams;
+  /** The Pusher protocol endpoint (docs/pusher.md). */
+  readonly pusher: PusherTransport;
   /** Readiness off (for DRAIN_SECONDS first), sockets closed with 4000, HTTP closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -46,6 +52,11 @@ export interface Extensions {
   broker?: Broker;
   /** Replaces sharp for recompressing tiers (tests simulate a slow or counting encoder). */
   jpegEncoder?: JpegEncoder;
+  /** The Pusher apps, loaded at boot (main.ts); absent: loaded from the config here. */
+  pusherApps?: readonly PusherApp[];
+  pusherTelemetry?: PusherTelemetry;
+  /** Webhook timings (tests shorten the retries). */
+  webhooks?: PusherTransportOptions['webhooks'];
 }
 
 // How often empty rooms past their TTL are swept.
@@ -104,13 +115,26 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
   // Rooms are shared through the broker: Redis when scaled out, this process otherwise.
   const broker = ext.broker ?? createBroker(config, qualities, log.child({ component: 'bus' }));
   const rooms = new RoomRegistry(roomOptions, broker, config.roomTtl * 1000, config.maxWaitingRooms);
-  await broker.start(rooms);
-  rooms.addTap(media);
-  for (const tap of ext.taps ?? []) rooms.addTap(tap);
   // One count per address across WebSockets and MJPEG streams.
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
   let draining = false;
   let ready = false;
+  const pusher = createPusherTransport({
+    apps: ext.pusherApps ?? loadPusherApps(config).apps,
+    broker,
+    rooms,
+    limiter,
+    uws,
+    settings: config,
+    isDraining: () => draining,
+    log,
+    telemetry: ext.pusherTelemetry,
+    webhooks: ext.webhooks,
+  });
+  rooms.onBusState((up) => pusher.busState(up));
+  await broker.start(rooms);
+  rooms.addTap(media);
+  for (const tap of ext.taps ?? []) rooms.addTap(tap);
 
   const ws = await startWsServer({
     uws,
@@ -130,6 +154,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     idleTimeoutSec: config.idleTimeout,
     maxBackpressure: config.wsMaxBackpressure,
     log,
+    routes: [pusher.wsRoute],
   });
 
   let http: HttpServer;
@@ -164,11 +189,13 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
           limiter,
           stallMs: config.httpIdleTimeout * 1000,
         });
+        await pusher.registerHttp(app);
         await ext.http?.(app, rooms);
       },
     });
   } catch (err) {
     ws.close();
+    await pusher.close();
     rooms.dispose();
     await broker.close();
     throw err;
@@ -190,6 +217,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     ws,
     media,
     mjpeg: mjpeg!,
+    pusher,
     close() {
       closing ??= (async () => {
         draining = true;
@@ -202,6 +230,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
         clearInterval(sweeper);
         ws.close();
         await http.close();
+        await pusher.close();
         rooms.dispose();
         await broker.close();
       })();
