@@ -105,6 +105,22 @@ describe('a Pusher connection', () => {
     assert.equal(await w.waitClose(), 4300);
   });
 
+  it('refuses subscribing faster than 10 a second beyond a first 100, and closes with 4300 on a flood', async () => {
+    const s = await start();
+    const w = await connect(s);
+    await w.next('pusher:connection_established');
+    for (let i = 0; i < 125; i++) {
+      w.send({ event: 'pusher:subscribe', data: { channel: `c${i}` } });
+      w.send({ event: 'pusher:unsubscribe', data: { channel: `c${i}` } });
+    }
+    await w.sync();
+    const errors = w.messages.filter((m) => m.event === 'pusher:subscription_error');
+    assert.ok(errors.length >= 20 && errors.length <= 25, `about 25 of 125 refused (${errors.length})`);
+    assert.deepEqual(errors[0]!.data, { type: 'LimitReached', error: 'subscribing too often; try again in a moment', status: 429 });
+    for (let i = 0; i < 40; i++) w.send({ event: 'pusher:subscribe', data: { channel: `more${i}` } });
+    assert.equal(await w.waitClose(), 4300);
+  });
+
   it('pings a silent client, and closes with 4201 when one that speaks ping does not answer', async () => {
     const s = await start([testApp({ ping_interval: 1 })]);
     const w = await connect(s);

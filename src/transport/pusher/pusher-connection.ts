@@ -4,9 +4,6 @@ import type { ChannelSubscriber } from '../../core/channels/channel-events.js';
 import type { ChannelHub } from '../../core/channels/channel-hub.js';
 import type { Log } from '../../core/log.js';
 import type { SendResult } from '../../core/peer.js';
-import { Strikes } from '../../core/strikes.js';
-import { TokenBucket } from '../../core/token-bucket.js';
-import type { ChannelKind } from '../../protocol/pusher/channel-name.js';
 import { decodeClientMessage, type PusherClientMessage } from '../../protocol/pusher/client-messages.js';
 import { PusherErrorCodes, type PusherErrorName, type PusherSubscriptionErrorName } from '../../protocol/pusher/codes.js';
 import { parseUserData } from '../../protocol/pusher/signin-user.js';
@@ -14,19 +11,18 @@ import {
   connectionEstablished,
   PING,
   PONG,
-  presenceSubscriptionSucceeded,
   pusherError,
   signinSuccess,
   subscriptionError,
-  subscriptionSucceeded,
 } from '../../protocol/pusher/server-messages.js';
 import { ActivityClock } from './activity-clock.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { ConnectionSubscriptions } from './connection-subscriptions.js';
 import type { PusherPeer } from './pusher-peer.js';
 import type { PusherTelemetry } from './pusher-telemetry.js';
 import type { RoomFollowers } from './rooms/room-followers.js';
 import { verifyUserAuth } from './signing/user-auth.js';
 import { newSocketId } from './socket-id.js';
-import { checkSubscription } from './subscription-check.js';
 
 export interface PusherConnectionDeps {
   hub: ChannelHub;
@@ -39,17 +35,6 @@ export interface PusherConnectionDeps {
   signinTimeoutMs: number;
 }
 
-interface Subscription {
-  kind: ChannelKind;
-  cache: boolean;
-  /** subscription_succeeded was sent. */
-  active: boolean;
-  /** Presence: the member this connection is. */
-  userId?: string;
-  /** room.{room}: stops following the room. */
-  unfollow?: () => void;
-}
-
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -60,15 +45,13 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export class PusherConnection implements ChannelSubscriber, AppConnection {
   readonly socketId = newSocketId();
   userId: string | null = null;
-  private readonly subs = new Map<string, Subscription>();
+  private readonly subs: ConnectionSubscriptions;
   private readonly activity: ActivityClock;
   private readonly openedAt: number;
   private counted = false;
   private closing: PusherErrorName | null = null;
   private ended = false;
-  private strikes: Strikes | null = null;
-  private clientEvents: TokenBucket | null = null;
-  private messages: TokenBucket | null = null;
+  private readonly limits: ConnectionLimits;
 
   constructor(
     readonly peer: PusherPeer,
@@ -77,6 +60,8 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
     now = Date.now(),
   ) {
     this.activity = new ActivityClock(app.pingInterval * 1000, now);
+    this.limits = new ConnectionLimits(app, deps.maxChannels);
+    this.subs = new ConnectionSubscriptions(this, app, deps, (channel, error) => this.subscriptionFailed(channel, error));
     this.openedAt = now;
   }
 
@@ -153,7 +138,7 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
   end(code: number): void {
     if (this.ended) return;
     this.ended = true;
-    for (const name of [...this.subs.keys()]) this.unsubscribe(name);
+    this.subs.clear();
     if (!this.counted) return;
     this.deps.hub.connections.close(this.app.id, this);
     this.deps.telemetry.connectionClosed(this.closing ?? 'client');
@@ -170,61 +155,17 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
       case 'pong':
         return;
       case 'subscribe':
-        void this.subscribe(m.channel, m.auth, m.channelData);
+        if (!this.limits.subscribe(now)) return this.rateLimited(m.channel, now);
+        void this.subs.subscribe(m.channel, m.auth, m.channelData);
         return;
       case 'unsubscribe':
-        this.unsubscribe(m.channel);
+        this.subs.unsubscribe(m.channel);
         return;
       case 'signin':
         return this.signin(m.auth, m.userData);
       case 'client_event':
         return this.clientEvent(m.event, m.channel, m.data, now);
     }
-  }
-
-  private async subscribe(channel: string, auth: string | null, channelData: string | null): Promise<void> {
-    // pusher-js never asks twice; a repeat changes nothing.
-    if (this.subs.has(channel)) return;
-    if (this.subs.size >= this.deps.maxChannels) return this.subscriptionFailed(channel, 'TOO_MANY_CHANNELS');
-    const plan = checkSubscription(this.app, this.socketId, this.userId, { channel, auth, channelData });
-    if (!plan.ok) return this.subscriptionFailed(channel, plan.error);
-    const sub: Subscription = { kind: plan.kind, cache: plan.cache, active: false };
-    if (plan.presence) sub.userId = plan.presence.userId;
-    this.subs.set(channel, sub);
-    const current = () => this.subs.get(channel) === sub;
-    let room = null;
-    if (plan.room !== undefined) {
-      const opened = await this.deps.followers.open(plan.room, {});
-      if (!current()) return;
-      if (!opened.ok) {
-        this.subs.delete(channel);
-        return this.subscriptionFailed(channel, opened.error);
-      }
-      room = opened.room;
-    }
-    const outcome = await this.deps.hub.subscribe({
-      app: this.app.id,
-      channel,
-      subscriber: this,
-      cache: plan.cache,
-      presence: plan.presence && { ...plan.presence, maxMembers: this.app.maxPresenceMembersPerChannel },
-      succeeded: (members) => {
-        sub.active = true;
-        this.peer.sendText(members ? presenceSubscriptionSucceeded(channel, members) : subscriptionSucceeded(channel));
-        if (room) sub.unfollow = this.deps.followers.follow(room, channel, this);
-      },
-    });
-    if (outcome === 'subscribed' || outcome === 'cancelled') return;
-    if (current()) this.subs.delete(channel);
-    this.subscriptionFailed(channel, outcome === 'presence_full' ? 'PRESENCE_FULL' : 'SERVER_ERROR');
-  }
-
-  private unsubscribe(channel: string): void {
-    const sub = this.subs.get(channel);
-    if (!sub) return;
-    this.subs.delete(channel);
-    sub.unfollow?.();
-    this.deps.hub.unsubscribe(this.app.id, channel, this);
   }
 
   private subscriptionFailed(channel: string, error: PusherSubscriptionErrorName): void {
@@ -252,10 +193,9 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
     if (!this.app.enableClientMessages) return this.refuse('CLIENT_EVENTS_DISABLED', now, channel);
     const sub = this.subs.get(channel);
     if (!sub?.active || (sub.kind !== 'private' && sub.kind !== 'presence')) return this.refuse('CLIENT_EVENT_NOT_ALLOWED', now, channel);
-    const rate = this.app.maxClientEventsPerSecond;
-    if (rate !== null && !(this.clientEvents ??= new TokenBucket(rate, rate, now)).take(now)) {
+    if (!this.limits.clientEvent(now)) {
       this.peer.sendText(pusherError('CLIENT_EVENT_RATE_LIMITED', channel));
-      if ((this.strikes ??= new Strikes()).overLimit(now)) this.tooManyStrikes('CLIENT_EVENT_RATE_LIMITED');
+      if (this.limits.overLimit(now)) this.tooManyStrikes('CLIENT_EVENT_RATE_LIMITED');
       return;
     }
     const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
@@ -268,14 +208,18 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
 
   /** Reverb's rate_limiting: every message but ping and pong counts. */
   private withinMessageRate(now: number): boolean {
-    const limit = this.app.messageRateLimit;
-    if (!limit) return true;
-    this.messages ??= new TokenBucket(limit.maxAttempts / limit.decaySeconds, limit.maxAttempts, now);
-    if (this.messages.take(now)) return true;
+    if (this.limits.message(now)) return true;
     this.peer.sendText(pusherError('CLIENT_EVENT_RATE_LIMITED', undefined, 'rate limit exceeded'));
-    if (limit.terminateOnLimit) this.fail('POLICY_VIOLATION', 'rate limit exceeded');
-    else if ((this.strikes ??= new Strikes()).overLimit(now)) this.tooManyStrikes('CLIENT_EVENT_RATE_LIMITED');
+    if (this.app.messageRateLimit?.terminateOnLimit) this.fail('POLICY_VIOLATION', 'rate limit exceeded');
+    else if (this.limits.overLimit(now)) this.tooManyStrikes('CLIENT_EVENT_RATE_LIMITED');
     return false;
+  }
+
+  /** Subscribing faster than SUBSCRIBE_RATE: refused like a subscription over a limit. */
+  private rateLimited(channel: string, now: number): void {
+    this.deps.telemetry.subscriptionRefused('SUBSCRIBE_RATE_LIMITED');
+    this.peer.sendText(subscriptionError(channel, 'SUBSCRIBE_RATE_LIMITED'));
+    if (this.limits.overLimit(now)) this.tooManyStrikes('SUBSCRIBE_RATE_LIMITED');
   }
 
   // ---- errors ----
@@ -287,11 +231,11 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
   }
 
   private strike(now: number, why: string): void {
-    if ((this.strikes ??= new Strikes()).strike(now)) this.tooManyStrikes(why);
+    if (this.limits.strike(now)) this.tooManyStrikes(why);
   }
 
   private tooManyStrikes(why: string): void {
-    this.log.warn({ last: why, strikes: this.strikes?.count }, 'too many invalid messages');
+    this.log.warn({ last: why, strikes: this.limits.strikeCount }, 'too many invalid messages');
     this.fail('POLICY_VIOLATION');
   }
 
