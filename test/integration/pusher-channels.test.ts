@@ -28,6 +28,23 @@ const subscribed = async (c: PusherJs, name: string) => {
   await once((cb) => ch.bind('pusher:subscription_succeeded', cb), 5000, `subscribed to ${name}`);
   return ch;
 };
+/**
+ * Everything the server did before this call has reached `ch`: a marker event triggered now
+ * arrives after whatever was published before it (one node: published in order).
+ */
+let markers = 0;
+const caughtUp = async (ch: { bind(e: string, cb: (d: unknown) => void): unknown }, channel: string) => {
+  const name = `marker-${++markers}`;
+  const seen = once((cb) => ch.bind(name, cb), 5000, name);
+  await sdk.trigger(channel, name, {});
+  await seen;
+};
+/** Until the server counts this many subscriptions of the channel (it handled joins and leaves). */
+const subscriptionsAre = (channel: string, n: number) =>
+  waitFor(async () => {
+    const info = (await (await sdk.get({ path: `/channels/${channel}`, params: { info: 'subscription_count' } })).json()) as { subscription_count: number };
+    return info.subscription_count === n ? true : undefined;
+  }, 5000, `${n} subscriptions of ${channel}`);
 const wire = async () => {
   const w = await PusherWire.established(server.wsPort, APP.key);
   wires.push(w.wire);
@@ -114,10 +131,11 @@ describe('private and presence channels', () => {
     const ann2 = client({ authParams: { user: 'ann' } });
     const ch2 = (await subscribed(ann2, 'presence-lobby')) as unknown as { members: { count: number } };
     assert.equal(ch2.members.count, 2, 'one member for two sockets of ann');
-    await new Promise((r) => setTimeout(r, 200));
+    await caughtUp(wch, 'presence-lobby');
     assert.deepEqual(added.map((m) => m.id), ['ann'], 'member_added once');
     ann1.disconnect();
-    await new Promise((r) => setTimeout(r, 300));
+    await subscriptionsAre('presence-lobby', 2);
+    await caughtUp(wch, 'presence-lobby');
     assert.equal(removed.length, 0, 'ann is still there on her second socket');
     ann2.disconnect();
     await once((cb) => wch.bind('pusher:member_removed', cb), 5000, 'member_removed');
@@ -135,7 +153,7 @@ describe('private and presence channels', () => {
     assert.ok(cha.trigger('client-typing', { typing: true }));
     const [data, meta] = await got;
     assert.deepEqual([data, meta.user_id], [{ typing: true }, 'ann']);
-    await new Promise((r) => setTimeout(r, 100));
+    await caughtUp(cha, 'presence-room-7');
     assert.deepEqual(echoed, []);
   });
 
@@ -199,7 +217,7 @@ describe('users', () => {
     await connected(viaJs);
     viaJs.signin();
     await once((cb) => viaJs.user.signinDonePromise.then(() => cb(undefined)), 5000, 'signin');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => (viaJs.user.serverToUserChannel?.subscribed ? true : undefined), 5000, "pusher-js's #server-to-user- channel");
     await sdk.sendToUser('ann', 'notice', { text: 'again' });
     assert.deepEqual(await got, { text: 'again' });
 
@@ -240,6 +258,7 @@ describe('Laravel Echo', () => {
       const ann = echo('ann');
       const shipped = once((cb) => ann.channel('orders').listen('.OrderShipped', cb));
       const priv = once((cb) => ann.private('orders.1').listen('.OrderPaid', cb));
+      const ready = Promise.all([once((cb) => ann.channel('orders').subscribed(cb)), once((cb) => ann.private('orders.1').subscribed(cb))]);
       const here = once<{ name: string }[]>((cb) => ann.join('chat').here(cb));
       const joined = once<{ name: string }>((cb) => ann.join('chat').joining(cb));
       const whispered = once((cb) => ann.join('chat').listenForWhisper('typing', cb));
@@ -250,7 +269,7 @@ describe('Laravel Echo', () => {
       assert.equal((await joined).name, 'bob');
       bobChat.whisper('typing', { who: 'bob' });
       assert.deepEqual(await whispered, { who: 'bob' });
-      await new Promise((r) => setTimeout(r, 100));
+      await ready;
       // Laravel's broadcaster triggers the event class name with the payload as data.
       await sdk.trigger(['orders'], 'OrderShipped', { id: 1 });
       await sdk.trigger(['private-orders.1'], 'OrderPaid', { id: 2 });

@@ -47,6 +47,21 @@ describeNeeding(redisSkip(), 'the Pusher protocol across two nodes sharing Redis
     return ch;
   };
   const hooks = () => receiver.received.flatMap((r) => r.events);
+  /** Until the cluster counts this many subscriptions of the channel (the nodes handled joins and leaves). */
+  const subscriptionsAre = (s: TestServer, channel: string, n: number) =>
+    waitFor(async () => {
+      const info = (await (await sdkFor(s).get({ path: `/channels/${channel}`, params: { info: 'subscription_count' } })).json()) as { subscription_count: number };
+      return info.subscription_count === n ? true : undefined;
+    }, 5000, `${n} subscriptions of ${channel}`);
+  /** Everything node `s` published on the channel before now has reached `ch` (one node publishes in order). */
+  const caughtUp = async (s: TestServer, ch: { bind(e: string, cb: (d: unknown) => void): unknown }, channel: string) => {
+    const name = `marker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const seen = once((cb) => ch.bind(name, cb), 5000, name);
+    await sdkFor(s).trigger(channel, name, {});
+    await seen;
+  };
+  /** Every webhook the nodes have made so far has been delivered. */
+  const hooksDelivered = (...nodes: TestServer[]) => Promise.all(nodes.map((n) => n.pusher.webhooks.idle()));
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -95,11 +110,13 @@ describeNeeding(redisSkip(), 'the Pusher protocol across two nodes sharing Redis
     assert.equal(chB.members.count, 2, 'node b lists wendy (node a) and ann');
     await waitFor(() => (added.length === 1 ? true : undefined), 5000, 'member_added');
     annA.disconnect();
-    await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(removed, [], 'ann is still on node b');
+    await subscriptionsAre(b, 'presence-lobby', 2);
+    await caughtUp(a, wch, 'presence-lobby');
+    assert.equal(removed.length, 0, 'ann is still on node b');
     annB.disconnect();
     await waitFor(() => (removed.length === 1 ? true : undefined), 5000, 'member_removed');
     assert.deepEqual([added, removed], [['ann'], ['ann']]);
+    await hooksDelivered(a, b);
     const users = (await (await sdkFor(b).get({ path: '/channels/presence-lobby/users' })).json()) as { users: { id: string }[] };
     assert.deepEqual(users.users, [{ id: 'wendy' }], 'node b lists the member on node a');
     assert.deepEqual(hooks().filter((e) => e.name === 'member_added').map((e) => (e as { user_id: string }).user_id).sort(), ['ann', 'wendy'], 'one webhook per user');
@@ -120,11 +137,12 @@ describeNeeding(redisSkip(), 'the Pusher protocol across two nodes sharing Redis
     await subscribed(ca, 'shared');
     await subscribed(cb, 'shared');
     ca.disconnect();
-    await new Promise((r) => setTimeout(r, 700));
+    await subscriptionsAre(b, 'shared', 1);
+    await hooksDelivered(a, b);
     assert.ok(!hooks().some((e) => e.name === 'channel_vacated' && e.channel === 'shared'), 'node b still has a subscriber');
     cb.disconnect();
     await waitFor(() => hooks().find((e) => e.name === 'channel_vacated' && e.channel === 'shared'), 5000, 'channel_vacated');
-    await new Promise((r) => setTimeout(r, 300));
+    await hooksDelivered(a, b);
     const mine = hooks().filter((e) => e.channel === 'shared').map((e) => e.name);
     assert.deepEqual(mine, ['channel_occupied', 'channel_vacated'], 'each once, for the cluster');
   });

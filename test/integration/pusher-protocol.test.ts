@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'vitest';
 import { pusherCloseAction } from '../../src/protocol/pusher/codes.js';
 import { pusherJsProtocol } from '../helpers/pusher-js-source.js';
-import { APP, connected, pusherClient, startPusherServer, testApp } from '../helpers/pusher-server.js';
+import { APP, connected, once, pusherClient, startPusherServer, testApp } from '../helpers/pusher-server.js';
 import { PusherWire } from '../helpers/pusher-wire.js';
 import type { TestServer } from '../helpers/test-server.js';
+import { TestClient } from '../helpers/ws-client.js';
 
 const servers: TestServer[] = [];
 const wires: PusherWire[] = [];
@@ -80,6 +81,22 @@ describe('a Pusher connection', () => {
     await again.next('pusher:connection_established');
   });
 
+  it('counts Pusher connections against MAX_CONNECTIONS_PER_IP with the other WebSockets: one more backs off with 4100', async () => {
+    const s = await start(undefined, { maxConnectionsPerIp: '2' });
+    const viewer = await TestClient.connect(s.wsUrl('lobby'));
+    try {
+      await viewer.nextText('welcome');
+      const first = await connect(s);
+      await first.next('pusher:connection_established');
+      const second = await connect(s);
+      assert.equal(((await second.next('pusher:error')).data as { code: number }).code, 4100);
+      assert.equal(await second.waitClose(), 4100);
+      assert.equal(pusherCloseAction(4100), 'backoff');
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('answers a message over max_message_size with 4304 and stays open; one far beyond it is dropped unread', async () => {
     const s = await start([testApp({ max_message_size: 1024 })]);
     const w = await connect(s);
@@ -143,7 +160,10 @@ describe('a Pusher connection', () => {
     const client = pusherClient(s);
     try {
       const id = await connected(client);
-      await new Promise((r) => setTimeout(r, 3500));
+      let pings = 0;
+      const twice = once((cb) => client.connection.bind('message', (m: { event: string }) => m.event === 'pusher:ping' && ++pings === 2 && cb(undefined)), 8000, 'two server pings');
+      // The second ping comes only if the answer to the first kept the connection.
+      await twice;
       assert.equal(client.connection.state, 'connected');
       assert.equal(client.connection.socket_id, id, 'the same connection all along');
     } finally {

@@ -153,3 +153,25 @@ describe('presence-room.{room} and POST /pusher/auth', () => {
     assert.equal(signed.auth, mine.auth, 'the signature the SDK makes for the same channel_data');
   });
 });
+
+describe('POST /pusher/auth from browsers of other sites', () => {
+  it("answers the app's allowed origins with CORS headers and refuses others", async () => {
+    const s = await startPusherServer([testApp({ allowed_origins: ['https://shop.example.org'] })]);
+    try {
+      const c = pusherClient(s);
+      clients.push(c);
+      const socketId = await connected(c);
+      const post = (origin: string) =>
+        fetch(s.httpUrl('/pusher/auth'), { method: 'POST', body: new URLSearchParams({ socket_id: socketId, channel_name: 'presence-room.lounge' }), headers: { origin } });
+      const ok = await post('https://shop.example.org');
+      assert.deepEqual([ok.status, ok.headers.get('access-control-allow-origin')], [200, 'https://shop.example.org'], 'the only app is the default');
+      const other = await post('https://evil.example.com');
+      assert.deepEqual([other.status, ((await other.json()) as { error: string }).error], [403, 'ORIGIN_NOT_ALLOWED']);
+      const pre = await fetch(s.httpUrl('/pusher/auth'), { method: 'OPTIONS', headers: { origin: 'https://shop.example.org', 'access-control-request-method': 'POST' } });
+      assert.deepEqual([pre.status, pre.headers.get('access-control-allow-origin')], [204, 'https://shop.example.org']);
+    } finally {
+      for (const c of clients.splice(0)) c.disconnect();
+      await s.stop();
+    }
+  });
+});

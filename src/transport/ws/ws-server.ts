@@ -152,6 +152,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     // server on the same port would start silently and the kernel would split clients between them.
     listenExclusive(app, opts.host, opts.port, (listenSocket: us_listen_socket | false) => {
       if (!listenSocket) {
+        for (const route of routes) route.close();
         reject(new Error(`WebSocket server could not listen on ${opts.host}:${opts.port}`));
         return;
       }
