@@ -79,7 +79,7 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
     this.counted = true;
     this.peer.sendText(connectionEstablished(this.socketId, this.app.activityTimeout));
     this.deps.telemetry.connectionOpened();
-    this.log.debug({ origin: this.peer.admission.origin || undefined }, 'pusher connection open');
+    this.log.info({ origin: this.peer.admission.origin || undefined }, 'pusher connection open');
   }
 
   onMessage(bytes: Uint8Array, isBinary: boolean): void {
@@ -142,7 +142,7 @@ export class PusherConnection implements ChannelSubscriber, AppConnection {
     if (!this.counted) return;
     this.deps.hub.connections.close(this.app.id, this);
     this.deps.telemetry.connectionClosed(this.closing ?? 'client');
-    this.log.debug({ code, reason: this.closing ?? 'client' }, 'pusher connection closed');
+    this.log.info({ code, reason: this.closing ?? 'client' }, 'pusher connection closed');
   }
 
   // ---- messages ----
