@@ -2,6 +2,8 @@
 // included), and the control messages of an app. Short keys: every event crosses the bus in this
 // form once per node that listens. Anything else read from the bus is ignored.
 
+import type { ChannelEvent } from './channel-events.js';
+
 /** e: an event (x: socket to skip, u: its sender on a presence channel); a / r: a member added (i: user info JSON) / removed. */
 export type BusMessage =
   | { k: 'e'; e: string; d: string; x?: string; u?: string }
@@ -53,5 +55,17 @@ export function parseUserInfo(info: string): unknown {
     return JSON.parse(info);
   } catch {
     return undefined;
+  }
+}
+
+/** What a bus message tells the subscribers of `channel`. */
+export function busMessageEvent(channel: string, m: BusMessage): ChannelEvent {
+  switch (m.k) {
+    case 'e':
+      return m.u === undefined ? { type: 'event', channel, event: m.e, data: m.d } : { type: 'event', channel, event: m.e, data: m.d, userId: m.u };
+    case 'a':
+      return { type: 'member_added', channel, userId: m.u, userInfo: parseUserInfo(m.i) };
+    case 'r':
+      return { type: 'member_removed', channel, userId: m.u };
   }
 }

@@ -2,8 +2,8 @@ import { BusUnavailableError } from '../broker/broker.js';
 import type { ChannelBus, ChannelBusEvents, CountChange } from '../broker/channel-bus.js';
 import type { Log } from '../log.js';
 import { AppConnections } from './app-connections.js';
-import { decodeBusMessage, encodeBusMessage, parseUserInfo, type BusMessage } from './bus-message.js';
-import type { ChannelEvent, ChannelEventEncoder, ChannelSubscriber } from './channel-events.js';
+import { busMessageEvent, decodeBusMessage, encodeBusMessage, parseUserInfo, type BusMessage } from './bus-message.js';
+import type { ChannelEventEncoder, ChannelSubscriber } from './channel-events.js';
 import { noopChannelHooks, type ChannelHooks } from './channel-hooks.js';
 import { ChannelPresence, type PresenceJoin } from './channel-presence.js';
 import { CountSync } from './count-sync.js';
@@ -205,7 +205,7 @@ export class ChannelHub implements ChannelBusEvents {
       this.log.warn({ app }, 'unreadable channel message from the bus ignored');
       return;
     }
-    const event = toEvent(channel, m);
+    const event = busMessageEvent(channel, m);
     this.delivered += ch.deliver(event, this.encoder.encode(event), m.k === 'r' ? undefined : m.x);
   }
 
@@ -289,21 +289,10 @@ export class ChannelHub implements ChannelBusEvents {
   private sendCached(ch: LocalChannel, sub: ChannelSubscriber, cached: string | null): void {
     const m = cached === null ? null : decodeBusMessage(cached);
     if (m) {
-      sub.sendText(this.encoder.encode(toEvent(ch.name, m)));
+      sub.sendText(this.encoder.encode(busMessageEvent(ch.name, m)));
       return;
     }
     sub.sendText(this.encoder.encode({ type: 'cache_miss', channel: ch.name }));
     this.hooks.cacheMiss(ch.app, ch.name);
-  }
-}
-
-function toEvent(channel: string, m: BusMessage): ChannelEvent {
-  switch (m.k) {
-    case 'e':
-      return m.u === undefined ? { type: 'event', channel, event: m.e, data: m.d } : { type: 'event', channel, event: m.e, data: m.d, userId: m.u };
-    case 'a':
-      return { type: 'member_added', channel, userId: m.u, userInfo: parseUserInfo(m.i) };
-    case 'r':
-      return { type: 'member_removed', channel, userId: m.u };
   }
 }
