@@ -20,6 +20,10 @@ import { registerMediaRoutes, type MjpegStreams } from './transport/http/media-r
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
 import { explainListenFailure } from './transport/listen-failure.js';
+import { loadPusherApps } from './config/pusher-apps/load-pusher-apps.js';
+import type { PusherApp } from './config/pusher-apps/pusher-app.js';
+import { createPusherTransport, type PusherTransport, type PusherTransportOptions } from './transport/pusher/pusher-transport.js';
+import type { PusherTelemetry } from './transport/pusher/pusher-telemetry.js';
 
 export interface Beamcast {
   readonly config: Config;
@@ -34,6 +38,8 @@ export interface Beamcast {
   readonly media: MediaPipeline;
   /** Open MJPEG streams and what they hold. */
   readonly mjpeg: MjpegStreams;
+  /** The Pusher protocol endpoint (docs/pusher.md). */
+  readonly pusher: PusherTransport;
   /** Readiness off (for DRAIN_SECONDS first), sockets closed with 4000, HTTP closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -47,6 +53,11 @@ export interface Extensions {
   broker?: Broker;
   /** Replaces sharp for recompressing tiers (tests simulate a slow or counting encoder). */
   jpegEncoder?: JpegEncoder;
+  /** The Pusher apps, loaded at boot (main.ts); absent: loaded from the config here. */
+  pusherApps?: readonly PusherApp[];
+  pusherTelemetry?: PusherTelemetry;
+  /** Webhook timings (tests shorten the retries). */
+  webhooks?: PusherTransportOptions['webhooks'];
 }
 
 // How often empty rooms past their TTL are swept.
@@ -105,13 +116,26 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
   // Rooms are shared through the broker: Redis when scaled out, this process otherwise.
   const broker = ext.broker ?? createBroker(config, qualities, log.child({ component: 'bus' }));
   const rooms = new RoomRegistry(roomOptions, broker, config.roomTtl * 1000, config.maxWaitingRooms);
-  await broker.start(rooms);
-  rooms.addTap(media);
-  for (const tap of ext.taps ?? []) rooms.addTap(tap);
   // One count per address across WebSockets and MJPEG streams.
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp, config.connectRate, config.connectBurst);
   let draining = false;
   let ready = false;
+  const pusher = createPusherTransport({
+    apps: ext.pusherApps ?? loadPusherApps(config).apps,
+    broker,
+    rooms,
+    limiter,
+    uws,
+    settings: config,
+    isDraining: () => draining,
+    log,
+    telemetry: ext.pusherTelemetry,
+    webhooks: ext.webhooks,
+  });
+  rooms.onBusState((up) => pusher.busState(up));
+  await broker.start(rooms);
+  rooms.addTap(media);
+  for (const tap of ext.taps ?? []) rooms.addTap(tap);
 
   const ws = await startWsServer({
     uws,
@@ -131,6 +155,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     idleTimeoutSec: config.idleTimeout,
     maxBackpressure: config.wsMaxBackpressure,
     log,
+    routes: [pusher.wsRoute],
   }).catch(async () => {
     // uWebSockets.js reports only that listening failed; the cause is found and named here.
     throw await explainListenFailure({ setting: 'WS_PORT', server: 'WebSocket server', host: config.host, port: config.wsPort }, null);
@@ -168,11 +193,13 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
           limiter,
           stallMs: config.httpIdleTimeout * 1000,
         });
+        await pusher.registerHttp(app);
         await ext.http?.(app, rooms);
       },
     });
   } catch (err) {
     ws.close();
+    await pusher.close();
     rooms.dispose();
     await broker.close();
     throw await explainListenFailure({ setting: 'PORT', server: 'HTTP server', host: config.host, port: config.port }, err);
@@ -197,6 +224,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     ws,
     media,
     mjpeg: mjpeg!,
+    pusher,
     close() {
       closing ??= (async () => {
         draining = true;
@@ -209,6 +237,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
         clearInterval(sweeper);
         ws.close();
         await http.close();
+        await pusher.close();
         rooms.dispose();
         await broker.close();
       })();

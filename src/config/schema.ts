@@ -231,7 +231,7 @@ export const configSchema = {
     env: 'HTTP_RATE_LIMIT',
     default: 1200,
     parse: int(0, 1_000_000),
-    doc: 'requests per minute per client address to /api/* (IPv6 per /64), snapshots and MJPEG included; past it 429 with Retry-After; 0: unlimited',
+    doc: 'requests per minute per client address to /api/* and /pusher/auth (IPv6 per /64), snapshots and MJPEG included; past it 429 with Retry-After; 0: unlimited',
   }),
   frameAncestors: field({
     env: 'FRAME_ANCESTORS',

@@ -21,6 +21,7 @@ export class RoomRegistry implements BrokerEvents {
   private readonly taps: FrameTap[] = [];
   private waiting = 0;
   private summaryTimer: NodeJS.Timeout | null = null;
+  private readonly busListeners: ((up: boolean) => void)[] = [];
   private readonly events: RoomEvents = {
     wentPublic: (room) => {
       if (this.rooms.get(room.name) === room) this.waiting--;
@@ -168,8 +169,14 @@ export class RoomRegistry implements BrokerEvents {
   }
 
   busState(up: boolean): void {
+    for (const listener of this.busListeners) listener(up);
     if (!up) return;
     for (const room of this.rooms.values()) room.chat.resync();
+  }
+
+  /** Others that share the bus (the channel hub) hear about outages and recoveries too. */
+  onBusState(listener: (up: boolean) => void): void {
+    this.busListeners.push(listener);
   }
 
   private publishSummary(room: Room): void {

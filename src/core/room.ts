@@ -75,6 +75,8 @@ export class Room {
   /** Tiers made so far (see `channel`). */
   readonly channels = new Map<string, FrameChannel>();
   private readonly members = new Set<Member>();
+  /** Members that follow the room's events without watching (see `listen`). */
+  private readonly listeners = new Set<Member>();
   /** Viewers that are not connections with a session, e.g. MJPEG responses: quality per sink. */
   private readonly extraViewers = new Map<ViewerSink, string>();
   private fpsMeter: FpsMeter | null = null;
@@ -145,8 +147,9 @@ export class Room {
     return this.localViewers;
   }
 
+  /** Everyone the room is held for on this node: members, listeners and viewer sinks. */
   get size(): number {
-    return this.members.size + this.extraViewers.size;
+    return this.members.size + this.listeners.size + this.extraViewers.size;
   }
 
   /** The broadcaster's connection, when it is on this node. */
@@ -244,6 +247,22 @@ export class Room {
     }
     this.schedulePresence();
     // Last: the registry may drop the room (dispose clears the presence timer just set).
+    if (this.size === 0) this.events?.emptied(this);
+  }
+
+  /**
+   * Adds a member that gets the room's events (chat, live, presence) but is not a viewer: it is
+   * not counted, takes no frames and cannot chat through the room. Pusher subscribers of the
+   * room's channel are listeners; they hold the room on this node like a viewer does.
+   */
+  listen(member: Member): void {
+    this.lastActivity = Date.now();
+    this.listeners.add(member);
+  }
+
+  unlisten(member: Member): void {
+    if (!this.listeners.delete(member)) return;
+    this.lastActivity = Date.now();
     if (this.size === 0) this.events?.emptied(this);
   }
 
@@ -365,7 +384,10 @@ export class Room {
     for (const tier of tiers) if (!before.has(tier)) for (const tap of this.taps) tap.onTierDemand?.(this, tier);
   }
 
-  /** Posts a chat message: it has its id, and is stored, once this resolves (BusUnavailableError otherwise). */
+  /**
+   * Posts a chat message: it has its id, and is stored, once this resolves (BusUnavailableError
+   * otherwise). `from` is a member's sender, or a `server` sender for a message a backend posted.
+   */
   postChat(from: Sender, text: string, ref: string | undefined): Promise<ChatMessage> {
     this.lastActivity = Date.now();
     const draft: Omit<ChatMessage, 'id'> = { type: 'chat', at: Date.now(), from, text };
@@ -407,13 +429,15 @@ export class Room {
     let encoder: EventEncoder | null = null;
     let text: string | null = null;
     let others: Map<EventEncoder, string | null> | null = null;
-    for (const m of this.members) {
-      if (m.encoder !== encoder) {
-        if (encoder) (others ??= new Map()).set(encoder, text);
-        encoder = m.encoder;
-        text = others?.has(encoder) ? others.get(encoder)! : encoder.encode(event);
+    for (const group of [this.members, this.listeners]) {
+      for (const m of group) {
+        if (m.encoder !== encoder) {
+          if (encoder) (others ??= new Map()).set(encoder, text);
+          encoder = m.encoder;
+          text = others?.has(encoder) ? others.get(encoder)! : encoder.encode(event);
+        }
+        if (text !== null && m.peer.sendText(text) === 'dropped') m.onSendDropped();
       }
-      if (text !== null && m.peer.sendText(text) === 'dropped') m.onSendDropped();
     }
   }
 

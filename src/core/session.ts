@@ -87,7 +87,7 @@ export class Session implements Member {
   }
 
   get role(): Role {
-    return this.sender.role;
+    return this.init.role;
   }
 
   /**

@@ -2,11 +2,17 @@ import type { ErrorCode } from './codes.js';
 
 export type Role = 'viewer' | 'broadcaster';
 
+/**
+ * Who a chat message is from: a connection's role, or `server` for a message a backend posted
+ * (a signed Pusher HTTP API event onto the room's channel, docs/pusher.md#rooms-are-channels).
+ */
+export type SenderRole = Role | 'server';
+
 export interface Sender {
   id: string;
   name: string;
   color: string;
-  role: Role;
+  role: SenderRole;
 }
 
 export interface ChatMessage {

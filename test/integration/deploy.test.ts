@@ -192,7 +192,9 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readRepoFile('package.json')) as { dependencies: Record<string, string> };
     const bundle = readFileSync(SERVER_ENTRY, 'utf8');
     const specifiers = new Set<string>();
-    for (const m of bundle.matchAll(/\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)|\btarget:\s*["']([^"'./][^"']*)["']/g)) {
+    // Static imports are statements at the start of a line (the snippets the server logs hold
+    // import lines inside string literals, which are not the bundle's own imports).
+    for (const m of bundle.matchAll(/^import\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)|\btarget:\s*["']([^"'./][^"']*)["']/gm)) {
       specifiers.add((m[1] ?? m[2] ?? m[3] ?? m[4])!);
     }
     const packages = [...specifiers]

@@ -13,6 +13,11 @@ import { fakeFrame } from '../helpers/jpeg.js';
 import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
+import Pusher from 'pusher';
+import { PusherJs } from '../helpers/pusher-js-client.js';
+import { once } from '../helpers/pusher-server.js';
+
+const PUSHER_ENV = { PUSHER_APP_ID: '11', PUSHER_APP_KEY: 'nginx-key', PUSHER_APP_SECRET: 'nginx-secret' };
 
 describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
   let beamcast: BeamcastProcess;
@@ -21,7 +26,7 @@ describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/ngi
   const accessLog = join(logDir, 'access.log');
   beforeAll(async () => {
     // As docker-compose.yml runs it: behind the proxy, pages open WebSockets on their own origin.
-    beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '', MAX_FPS: '240' });
+    beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '', MAX_FPS: '240', ...PUSHER_ENV });
     try {
       const port = await freePort();
       nginx = await startNginx(nginxSiteFor(beamcast.httpPort, beamcast.wsPort, port, accessLog), port);
@@ -185,5 +190,20 @@ describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/ngi
     await beamcast.process.waitForOutput((out) => out.includes('"upgrade refused"'), 3000, 'the refusal log line');
     const refused = beamcast.logLines().filter((l) => l.msg === 'upgrade refused');
     assert.equal(refused.at(-1)!.address, '127.0.0.1');
+  });
+
+  it('carries the Pusher protocol on the one origin: pusher-js through /app/, the SDK through /apps/', async () => {
+    const client = new PusherJs(PUSHER_ENV.PUSHER_APP_KEY, { cluster: '', wsHost: '127.0.0.1', wsPort: nginx.port, forceTLS: false, enabledTransports: ['ws'] });
+    try {
+      const ch = client.subscribe('orders');
+      await once((cb) => ch.bind('pusher:subscription_succeeded', cb));
+      const got = once((cb) => ch.bind('OrderShipped', cb));
+      const sdk = new Pusher({ appId: PUSHER_ENV.PUSHER_APP_ID, key: PUSHER_ENV.PUSHER_APP_KEY, secret: PUSHER_ENV.PUSHER_APP_SECRET, host: '127.0.0.1', port: String(nginx.port), useTLS: false });
+      const batch = Array.from({ length: 10 }, (_, i) => ({ channel: 'orders', name: 'OrderShipped', data: { i, pad: 'x'.repeat(9000) } }));
+      await sdk.triggerBatch(batch);
+      assert.equal(((await got) as { i: number }).i, 0, 'a full batch of 10 events of about 9 KB passes nginx');
+    } finally {
+      client.disconnect();
+    }
   });
 });

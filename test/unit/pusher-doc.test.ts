@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'vitest';
 import { APP_FIELD_ALIASES, IGNORED_APP_FIELDS } from '../../src/config/pusher-apps/parse-pusher-app.js';
-import { PusherErrorCodes, PusherSubscriptionErrors, pusherCloseAction } from '../../src/protocol/pusher/codes.js';
+import { PusherAuthErrors, PusherErrorCodes, PusherSubscriptionErrors, pusherCloseAction } from '../../src/protocol/pusher/codes.js';
 
 const doc = readFileSync(new URL('../../docs/pusher.md', import.meta.url), 'utf8');
 
@@ -41,6 +41,16 @@ test('every subscription error is documented with its type and status, and nothi
     const e = PusherSubscriptionErrors[name as keyof typeof PusherSubscriptionErrors];
     assert.equal(type, e.type, `type of ${name}`);
     assert.equal(Number(status), e.status, `status of ${name}`);
+  }
+});
+
+test('every error of the room channels\' auth endpoint is documented with its status and message, and nothing else is', () => {
+  const documented = rows(section('Rooms are channels').slice(section('Rooms are channels').indexOf('### Auth endpoint errors')));
+  assert.deepEqual(documented.map((r) => r[0]).sort(), Object.keys(PusherAuthErrors).sort());
+  for (const [name, status, meaning] of documented) {
+    const e = PusherAuthErrors[name as keyof typeof PusherAuthErrors];
+    assert.equal(Number(status), e.status, `status of ${name}`);
+    assert.equal(meaning, e.message, `message of ${name}`);
   }
 });
 

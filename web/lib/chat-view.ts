@@ -203,13 +203,15 @@ export class ChatView {
   private add(m: ChatMessage): void {
     if (this.rows.has(m.id)) return;
     this.e.log.querySelector('.chat-empty')?.remove();
-    const row = el('li', `chat-msg${m.from.role === 'broadcaster' ? ' from-broadcaster' : ''}${m.from.id === this.youId ? ' mine' : ''}`);
+    const role = m.from.role === 'broadcaster' ? ' from-broadcaster' : m.from.role === 'server' ? ' from-server' : '';
+    const row = el('li', `chat-msg${role}${m.from.id === this.youId ? ' mine' : ''}`);
     row.dataset.id = String(m.id);
     const time = el('time', 'chat-time', clockTime(m.at));
     time.dateTime = new Date(m.at).toISOString();
     const who = el('span', 'chat-name', m.from.name);
     who.style.color = m.from.color;
     if (m.from.role === 'broadcaster') who.title = 'broadcaster';
+    else if (m.from.role === 'server') who.title = 'posted by the site, not by a viewer';
     row.append(time, who, el('span', 'chat-text', m.text));
     // Almost always appended; history filling a gap inserts before the first higher id.
     let before: HTMLElement | null = null;

@@ -45,6 +45,7 @@ export const PusherErrorCodes = {
   },
   MESSAGE_TOO_LARGE: { code: 4304, closes: false, message: "message is larger than the app's max_message_size" },
   BAD_MESSAGE: { code: 4305, closes: false, message: 'messages must be JSON objects {event, data, channel?} with the fields their event needs' },
+  BUS_UNAVAILABLE: { code: 4306, closes: false, message: 'the event could not be published now: the server cannot reach the other nodes' },
 } as const satisfies Record<string, { code: number; closes: boolean; message: string }>;
 
 export type PusherErrorName = keyof typeof PusherErrorCodes;
@@ -65,7 +66,27 @@ export const PusherSubscriptionErrors = {
   PRESENCE_FULL: { type: 'LimitReached', status: 403, message: 'the presence channel has reached its member limit' },
   MEMBER_TOO_LARGE: { type: 'LimitReached', status: 413, message: "user_info is larger than the app's presence member size limit" },
   TOO_MANY_CHANNELS: { type: 'LimitReached', status: 429, message: 'this connection is subscribed to too many channels' },
+  SUBSCRIBE_RATE_LIMITED: { type: 'LimitReached', status: 429, message: 'subscribing too often; try again in a moment' },
+  BAD_ROOM_CHANNEL: { type: 'InvalidChannel', status: 400, message: 'room channels are room.{room} and presence-room.{room}, with a room name of 1-64 characters a-z 0-9 _ -, starting with a letter or digit' },
+  ROOM_FORBIDDEN: { type: 'AuthError', status: 403, message: 'this room cannot be followed without access to it' },
+  ROOM_UNAVAILABLE: { type: 'LimitReached', status: 503, message: 'the server holds too many rooms nobody has been live in; try again later' },
   SERVER_ERROR: { type: 'ServerError', status: 500, message: 'the subscription could not be completed' },
 } as const satisfies Record<string, { type: string; status: number; message: string }>;
 
 export type PusherSubscriptionErrorName = keyof typeof PusherSubscriptionErrors;
+
+/**
+ * Refusals of beamcast's own channel auth endpoint (POST /pusher/auth), answered as
+ * `{"error": name, "message"}` with the status; pusher-js reports the status to the app.
+ */
+export const PusherAuthErrors = {
+  BAD_AUTH_REQUEST: { status: 400, message: 'socket_id and channel_name are required; socket_id looks like 123.456' },
+  APP_KEY_REQUIRED: { status: 400, message: 'several apps are configured: name one with app_key' },
+  BAD_USER: { status: 400, message: 'user_id must be 1-128 characters of A-Z a-z 0-9 _ - = @ , . ; and the name must follow the name rule' },
+  APP_NOT_FOUND: { status: 404, message: 'no app has this key' },
+  NOT_A_ROOM_CHANNEL: { status: 403, message: "this endpoint signs room channels only (presence-room.{room}); sign other channels with the app's own auth endpoint" },
+  ROOM_FORBIDDEN: { status: 403, message: 'this room cannot be followed without access to it' },
+  ORIGIN_NOT_ALLOWED: { status: 403, message: "origin not allowed by the app's allowed_origins" },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type PusherAuthErrorName = keyof typeof PusherAuthErrors;

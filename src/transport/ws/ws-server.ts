@@ -10,6 +10,7 @@ import { CloseCodes, ErrorCodes } from '../../protocol/index.js';
 import type { Uws } from './load-uws.js';
 import { UwsPeer, type SocketData } from './uws-peer.js';
 import { beamcastEncoder } from './beamcast-encoder.js';
+import type { WsRoute } from './ws-route.js';
 
 export interface WsServerOptions {
   uws: Uws;
@@ -23,6 +24,8 @@ export interface WsServerOptions {
   idleTimeoutSec: number;
   maxBackpressure: number;
   log: Log;
+  /** Other endpoints on the same port (the Pusher protocol's /app/:key). */
+  routes?: readonly WsRoute[];
 }
 
 export interface WsServer {
@@ -66,6 +69,7 @@ const UWS_CLOSE_REASONS = new Map<string, CloseReason>([
 
 export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   const { uws, rooms, limiter, policy, roomOptions, log } = opts;
+  const routes = opts.routes ?? [];
   const peers = new Set<UwsPeer>();
   const app: TemplatedApp = uws.App();
   const { maxMessageBytes } = roomOptions.limits;
@@ -138,6 +142,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     },
   });
 
+  for (const route of routes) route.register(app);
   app.any('/*', (res) => {
     res.writeStatus('426 Upgrade Required').writeHeader('content-type', 'text/plain').end('WebSocket endpoint: /ws/:room\n');
   });
@@ -147,6 +152,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     // server on the same port would start silently and the kernel would split clients between them.
     listenExclusive(app, opts.host, opts.port, (listenSocket: us_listen_socket | false) => {
       if (!listenSocket) {
+        for (const route of routes) route.close();
         reject(new Error(`WebSocket server could not listen on ${opts.host}:${opts.port}`));
         return;
       }
@@ -155,11 +161,12 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       resolve({
         port,
         get connections() {
-          return peers.size;
+          return peers.size + routes.reduce((n, r) => n + r.connections, 0);
         },
         bufferedBytes() {
           let total = 0;
           for (const peer of peers) if (!peer.closed) total += peer.bufferedAmount();
+          for (const route of routes) total += route.bufferedBytes();
           return total;
         },
         close() {
@@ -170,6 +177,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
             peer.session?.closeWith('shutdown', CloseCodes.SERVER_SHUTDOWN);
             peer.close(code, reason);
           }
+          for (const route of routes) route.close();
         },
       });
     });
