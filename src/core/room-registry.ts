@@ -1,5 +1,6 @@
 import type { ChatMessage, RoomSummary } from '../protocol/index.js';
 import type { BroadcastClaim, Broker, BrokerEvents } from './broker/broker.js';
+import type { RoomRecord } from './broker/room-state.js';
 import { Room, type FrameTap, type RoomEvents } from './room.js';
 import type { RoomOptions } from './room-options.js';
 
@@ -171,6 +172,8 @@ export class RoomRegistry implements BrokerEvents {
     if (!up) return;
     for (const room of this.rooms.values()) room.chat.resync();
   }
+
+  roomState(_room: string, _key: string, _record: RoomRecord | null): void {}
 
   private publishSummary(room: Room): void {
     if (!this.broker.clustered) return;
