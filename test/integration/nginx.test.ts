@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
-import { describeNeeding, skipWithout } from '../helpers/binaries.js';
+import { describeNeeding } from '../helpers/binaries.js';
 import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort, waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
-import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
+import { nginxSkip, startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
+describeNeeding(nginxSkip(), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
   let beamcast: BeamcastProcess;
   let nginx: NginxServer;
   const logDir = mkdtempSync(join(tmpdir(), 'beamcast-nginx-log-'));
