@@ -94,7 +94,12 @@ export const configSchema = {
     parse: str,
     doc: 'secret that stream keys derive from; empty: generated once and kept in DATA_DIR',
   }),
-  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret is kept, and the chat of every room when there is no REDIS_URL' }),
+  dataDir: field({
+    env: 'DATA_DIR',
+    default: './data',
+    parse: str,
+    doc: 'where the generated stream secret is kept, and the chat and settings of every room when there is no REDIS_URL',
+  }),
   logLevel: field({
     env: 'LOG_LEVEL',
     default: 'info' as const,
