@@ -104,4 +104,24 @@ describe('private rooms in the pages', () => {
       await feed.close();
     }
   });
+
+  it('the home page lists public rooms only', async () => {
+    const open1 = await server.broadcaster('everyone');
+    const open2 = await server.broadcaster('members');
+    try {
+      await setPrivate(server.httpUrl(''), 'members', server.key('members'), true);
+      // Snapshots answer 404 for the placeholder pictures of a room without frames: expected.
+      const home = await open('/', { allow: /404/ });
+      await home.page.waitForSelector('.room-card[data-room="everyone"]', { timeout: 5000 });
+      assert.equal(await home.page.$('.room-card[data-room="members"]'), null);
+      // Public again: listed at the next refresh.
+      await setPrivate(server.httpUrl(''), 'members', server.key('members'), false);
+      await home.page.waitForSelector('.room-card[data-room="members"]', { timeout: 10_000 });
+      assert.deepEqual(home.problems, []);
+      await home.page.close();
+    } finally {
+      await open1.close();
+      await open2.close();
+    }
+  });
 });
