@@ -20,8 +20,13 @@ export class RoomSettingsHolder {
     private readonly store: RoomStateStore,
     /** The room turned private (true) or public (false). */
     private readonly onPrivacyChanged: (isPrivate: boolean) => void,
+    /**
+     * Resolves once this node hears the room's announcements (the broker's watch): read only then,
+     * so no change can fall between the read and the first announcement.
+     */
+    subscribed: Promise<void> | null = null,
   ) {
-    this.loaded = this.load();
+    this.loaded = this.load(subscribed);
   }
 
   get current(): RoomSettings | null {
@@ -48,7 +53,7 @@ export class RoomSettingsHolder {
   }
 
   /** Read at once from a store in this process, so a new room's first join waits for nothing. */
-  private load(): Promise<void> {
+  private load(subscribed: Promise<void> | null): Promise<void> {
     const done = (record: RoomRecord | null) => {
       // An announcement that came first is newer than what was read.
       if (this.value === null) this.value = settingsFrom(liveRecord(record)?.value);
@@ -65,6 +70,6 @@ export class RoomSettingsHolder {
       }
       return Promise.resolve();
     }
-    return this.store.get(this.room, SETTINGS_KEY).then(done, failed);
+    return (subscribed ?? Promise.resolve()).then(() => this.store.get(this.room, SETTINGS_KEY)).then(done, failed);
   }
 }

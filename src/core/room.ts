@@ -122,7 +122,7 @@ export class Room {
       deliver: (msg) => this.emit({ type: 'chat', msg }),
       reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
     }, opts.log);
-    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate));
+    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null);
   }
 
   /** The room's chat, settings and state on the other nodes are known here: joins can be answered. */

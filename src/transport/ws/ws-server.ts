@@ -129,9 +129,10 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
         aborted = true;
         limiter.release(address);
       });
-      void access.authorizeRoomAccess(room, verdict.token, 'watch').then((v) => {
+      const answer = (v: AccessVerdict) => {
         if (!aborted) res.cork(() => finish(verdict, v));
-      });
+      };
+      access.authorizeRoomAccess(room, verdict.token, 'watch').then(answer, () => answer({ ok: false, code: 'SETTINGS_UNAVAILABLE' }));
     },
 
     open(ws) {
