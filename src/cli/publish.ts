@@ -29,9 +29,9 @@ if (opts === null) {
   process.stdout.write(PUBLISH_USAGE);
   process.exit(0);
 }
-const { room, key, wsBase, fps, name, input } = opts;
+const { room, key, token, wsBase, fps, name, input } = opts;
 
-const query = new URLSearchParams({ role: 'broadcaster', key, name });
+const query = new URLSearchParams(token === null ? { role: 'broadcaster', key, name } : { role: 'broadcaster', token, name });
 const url = `${wsBase}/ws/${room}?${query}`;
 // On a terminal, a live status line; in a log (pipe, file, service manager), plain lines only.
 status = process.stderr.isTTY ? new StatusLine(process.stderr) : null;

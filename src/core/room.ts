@@ -1,9 +1,10 @@
-import { readJpegSize, writeRelayedAt, type ChatMessage, type RoomSummary, type Sender } from '../protocol/index.js';
+import { readJpegSize, writeRelayedAt, type ChatMessage, type RoomSettings, type RoomSummary, type Sender } from '../protocol/index.js';
 import type { BroadcastClaim, Broker, ChatPage } from './broker/broker.js';
 import { FpsMeter } from './fps-meter.js';
 import { FrameChannel } from './frame-channel.js';
 import type { FrameSink, Peer } from './peer.js';
 import { RoomChat } from './room-chat.js';
+import { RoomSettingsHolder } from './room-settings-holder.js';
 import type { EventEncoder, RoomEvent } from './room-events.js';
 import type { RoomOptions } from './room-options.js';
 import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
@@ -19,6 +20,8 @@ export interface Member {
   onSendDropped(): void;
   /** Another broadcaster took the room over, on this node or another: this one must go. */
   onReplaced(): void;
+  /** The room turned private or public: the member checks what it may still do, and goes if nothing. */
+  onAccessChanged?(isPrivate: boolean): void;
 }
 
 /** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
@@ -60,7 +63,10 @@ export const WAITING_ROOM_CHAT = 50;
 export interface ViewerSink extends FrameSink {
   /** The broadcaster left or the room is being dropped; the sink should end and remove itself. */
   onOffline(): void;
+  /** Came with a token that grants `watch`: stays when the room turns private. */
+  readonly canWatchPrivate?: boolean;
 }
+
 
 /**
  * One room on this node. Its broadcaster may be here or on another node (then frames, the live
@@ -93,6 +99,7 @@ export class Room {
   private disposed = false;
   private readonly synced: Promise<void>;
   private readonly isSynced: () => boolean;
+  private readonly settingsHolder: RoomSettingsHolder;
   liveSince: number | null = null;
   offlineSince: number | null = null;
   lastActivity = Date.now();
@@ -117,15 +124,48 @@ export class Room {
       deliver: (msg) => this.emit({ type: 'chat', msg }),
       reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
     }, opts.log);
+    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null);
   }
 
-  /** The room's chat and its state on the other nodes are known here: joins can be answered. */
+  /** The room's chat, settings and state on the other nodes are known here: joins can be answered. */
   get isReady(): boolean {
-    return this.chat.isReady && this.isSynced();
+    return this.chat.isReady && this.isSynced() && this.settingsHolder.isRead;
   }
 
   async whenReady(): Promise<void> {
-    await Promise.all([this.synced, this.chat.whenReady()]);
+    await Promise.all([this.synced, this.chat.whenReady(), this.settingsHolder.loaded]);
+  }
+
+  /** The settings in force, or null while they are not known (the store could not be read). */
+  get settings(): RoomSettings | null {
+    return this.settingsHolder.current;
+  }
+
+  /** A room is listed (GET /api/rooms, home page, per-room metrics) once public, and only while known not to be private. */
+  get listed(): boolean {
+    const s = this.settingsHolder.current;
+    return this.everLive && s !== null && !s.private;
+  }
+
+  /** New settings, from the store's announcement or from the node that changed them. */
+  applySettings(settings: RoomSettings): void {
+    this.lastActivity = Date.now();
+    this.settingsHolder.apply(settings);
+  }
+
+  reloadSettings(): Promise<void> {
+    return this.settingsHolder.reload();
+  }
+
+  /** Turned private: everyone here without a token that grants `watch` is sent away. */
+  private onPrivacyChanged(isPrivate: boolean): void {
+    for (const m of [...this.members]) m.onAccessChanged?.(isPrivate);
+    if (!isPrivate) return;
+    for (const sink of [...this.extraViewers.keys()]) {
+      if (sink.canWatchPrivate) continue;
+      this.removeViewerSink(sink);
+      sink.onOffline();
+    }
   }
 
   get live(): boolean {

@@ -7,11 +7,13 @@ import {
   isNameReservedForBroadcaster,
   type ClientMessageType,
   type ErrorCode,
+  type Grant,
   type Role,
   type Sender,
   type WelcomeMessage,
 } from '../protocol/index.js';
 import { ErrorReporter } from './error-reporter.js';
+import { effectiveGrants } from './grants.js';
 import { historyPageJson } from './history-page.js';
 import type { Log } from './log.js';
 import type { Peer } from './peer.js';
@@ -34,6 +36,10 @@ export interface SessionInit {
   log: Log;
   /** Room events in this protocol (the transport's). */
   encoder: EventEncoder;
+  /** What the connection's viewer token grants (null or absent: no valid token). */
+  tokenGrants?: readonly Grant[] | null;
+  /** The token did not verify, in a room that needed none: said after `welcome` (the connection stays). */
+  tokenError?: ErrorCode | null;
 }
 
 const MAX_REF_LENGTH = 64;
@@ -62,6 +68,8 @@ export class Session implements Member {
   private nameRefused = false;
   private joined = false;
   private ended = false;
+  /** What this connection may do now; set when it joins, and again when the room's privacy changes. */
+  private grants: readonly Grant[] = [];
   private closeReason: CloseReason | null = null;
   // Checked once: building a log record per frame would cost an allocation even when discarded.
   private readonly traceFrames: boolean;
@@ -114,6 +122,10 @@ export class Session implements Member {
       });
       return;
     }
+    // The upgrade was checked against the settings then; they may have changed since.
+    const isPrivate = room.settings?.private ?? false;
+    this.grants = effectiveGrants(this.role, this.init.tokenGrants ?? null, isPrivate);
+    if (!this.grants.includes('watch')) return this.closeWith('private', CloseCodes.PRIVATE_ROOM);
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -129,6 +141,8 @@ export class Session implements Member {
       chatEpoch: room.chat.epoch,
       serverTime: Date.now(),
       limits: this.opts.limits,
+      private: isPrivate,
+      grants: [...this.grants],
     };
     this.peer.sendText(JSON.stringify(welcome));
     this.sendHistory(this.init.since);
@@ -137,6 +151,7 @@ export class Session implements Member {
     this.opts.telemetry.connectionOpened(this.role);
     this.log.info({ name: this.sender.name, quality: this.quality }, 'connection open');
     if (this.nameRefused) this.reject('NAME_RESERVED', false);
+    if (this.init.tokenError) this.reject(this.init.tokenError, false);
   }
 
   onMessage(bytes: Uint8Array, isBinary: boolean): void {
@@ -156,6 +171,14 @@ export class Session implements Member {
 
   onReplaced(): void {
     this.closeWith('replaced', CloseCodes.REPLACED);
+  }
+
+  /** The room turned private or public: without `watch` now, the connection goes (4502, no reconnect). */
+  onAccessChanged(isPrivate: boolean): void {
+    if (!this.joined || this.closeReason) return;
+    this.grants = effectiveGrants(this.role, this.init.tokenGrants ?? null, isPrivate);
+    if (!this.grants.includes('watch')) return this.closeWith('private', CloseCodes.PRIVATE_ROOM);
+    this.peer.sendText(JSON.stringify({ type: 'access', private: isPrivate, grants: [...this.grants] }));
   }
 
   /** Marks why the server is closing this connection, before the transport reports the close. */
@@ -254,6 +277,11 @@ export class Session implements Member {
     const { limits, telemetry } = this.opts;
     if (typeof text !== 'string' || (ref !== undefined && (typeof ref !== 'string' || ref.length > MAX_REF_LENGTH))) {
       return this.reject('BAD_MESSAGE', true);
+    }
+    // A private room's token may grant watching only; `welcome.grants` said so, so pages do not ask.
+    if (!this.grants.includes('chat')) {
+      telemetry.chatRefused('NOT_ALLOWED');
+      return this.reject('NOT_ALLOWED', true);
     }
     let refused: ErrorCode | null = null;
     if (text.trim().length === 0) refused = 'CHAT_EMPTY';

@@ -4,8 +4,9 @@ export type SkipReason = 'backpressure' | 'rate_limit' | 'encoder_busy';
 /**
  * Why a connection ended. `too_large` and `invalid_utf8` are the server's own closes: a message
  * over the transport limit, or a text message that is not UTF-8 (see docs/protocol.md, Limits).
+ * `private`: the room turned private and the connection has no token that lets it watch.
  */
-export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'too_large' | 'invalid_utf8' | 'error';
+export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'private' | 'too_large' | 'invalid_utf8' | 'error';
 
 /**
  * Domain events the core reports. The metrics adapter implements this; the core never knows

@@ -3,12 +3,14 @@ import { findStreamSecret } from '../config/stream-secret.js';
 import { streamKey } from '../core/stream-key.js';
 import { isValidRoomName } from '../protocol/index.js';
 
-export const PUBLISH_USAGE = `usage: npm run publish -- --room ROOM [--key KEY] [--ws-url URL] [--fps N] [--name NAME] [server settings] [FILE|-]
+export const PUBLISH_USAGE = `usage: npm run publish -- --room ROOM [--key KEY | --token TOKEN] [--ws-url URL] [--fps N] [--name NAME] [server settings] [FILE|-]
 
 Reads JPEGs (ffmpeg -f mjpeg or -f mpjpeg output) from FILE or stdin and sends them to ROOM.
   --room     the room to broadcast to
   --key      its stream key; default: derived from STREAM_SECRET, or from the secret the
              server keeps in DATA_DIR (as npm run stream-key -- ROOM prints it)
+  --token    instead of the key: a viewer token that grants publish (npm run token --
+             --room ROOM --grants publish --ttl 1d prints one)
   --ws-url   the server's WebSocket base URL; default ws://HOST:WS_PORT (localhost when HOST
              is 0.0.0.0), from the same settings as the server: env, .env, or --ws-port/--host
   --fps N    send every frame at N per second, pausing the input (for files); without it,
@@ -24,7 +26,10 @@ export class UsageError extends Error {
 
 export interface PublishOptions {
   room: string;
+  /** The stream key ('' when a token is used instead). */
   key: string;
+  /** A token that grants publish, instead of the key; null: the key is used. */
+  token: string | null;
   /** WebSocket base URL without a trailing slash, e.g. ws://127.0.0.1:8081 */
   wsBase: string;
   fps: number;
@@ -32,10 +37,10 @@ export interface PublishOptions {
   /** A file path, or '-' for stdin. */
   input: string;
   /** Where the defaults came from, for the first log line. */
-  keySource: 'flag' | 'secret';
+  keySource: 'flag' | 'secret' | 'token';
 }
 
-const OWN_FLAGS = new Set(['--room', '--key', '--ws-url', '--fps', '--name']);
+const OWN_FLAGS = new Set(['--room', '--key', '--token', '--ws-url', '--fps', '--name']);
 
 /**
  * The publish command line. Its own flags are parsed here; every other `--flag` is a server
@@ -74,7 +79,7 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
     config = loadConfig({ env, argv: serverArgs, envFile });
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw new UsageError(err.message.replace('run with --help for the list', 'publish takes --room, --key, --ws-url, --fps, --name and the server settings npm start -- --help lists'));
+      throw new UsageError(err.message.replace('run with --help for the list', 'publish takes --room, --key, --token, --ws-url, --fps, --name and the server settings npm start -- --help lists'));
     }
     throw err;
   }
@@ -84,8 +89,10 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
   if (!Number.isFinite(fps) || fps < 0 || fps > 240) throw new UsageError('--fps must be a number from 0 to 240');
   if (positionals.length > 1) throw new UsageError('one input at most');
 
-  let key = own.get('--key');
-  const keySource = key === undefined ? 'secret' : 'flag';
+  const token = own.get('--token') ?? null;
+  if (token !== null && own.has('--key')) throw new UsageError('give --key or --token, not both');
+  let key = token === null ? own.get('--key') : '';
+  const keySource = token !== null ? 'token' : key === undefined ? 'secret' : 'flag';
   if (key === undefined) {
     const secret = findStreamSecret(config.streamSecret, config.dataDir);
     if (!secret) {
@@ -99,7 +106,7 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
   const wsBase = (own.get('--ws-url') ?? `ws://${reachableHost(config.host)}:${config.wsPort}`).replace(/\/+$/, '');
   if (!/^wss?:\/\//.test(wsBase)) throw new UsageError(`--ws-url must start with ws:// or wss://, got ${JSON.stringify(wsBase)}`);
   if (own.get('--ws-url') === undefined && config.wsPort === 0) throw new UsageError('WS_PORT is 0 (a free port picked at start): give --ws-url or the port the server printed');
-  return { room, key, wsBase, fps, name: own.get('--name') ?? 'publish', input: positionals[0] ?? '-', keySource };
+  return { room, key, token, wsBase, fps, name: own.get('--name') ?? 'publish', input: positionals[0] ?? '-', keySource };
 }
 
 /** The address to connect to for a server listening on `host`: a wildcard means this machine. */

@@ -6,7 +6,7 @@ import { FastCounter } from './fast-counter.js';
 import { FastHistogram } from './fast-histogram.js';
 
 const ROLES: readonly Role[] = ['viewer', 'broadcaster'];
-const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'too_large', 'invalid_utf8', 'error'];
+const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'private', 'too_large', 'invalid_utf8', 'error'];
 const SKIP_REASONS: readonly SkipReason[] = ['backpressure', 'rate_limit', 'encoder_busy'];
 const ALL_CODES = Object.keys(ErrorCodes) as ErrorCode[];
 // Codes each counter shows from the start; any other catalog code appears once it happens.

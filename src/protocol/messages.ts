@@ -1,4 +1,5 @@
 import type { ErrorCode } from './codes.js';
+import type { Grant } from './grants.js';
 
 export type Role = 'viewer' | 'broadcaster';
 
@@ -60,6 +61,10 @@ export interface WelcomeMessage {
   chatEpoch: string;
   serverTime: number;
   limits: Limits;
+  /** The room needs a viewer token (see `grants`); it is not listed. */
+  private: boolean;
+  /** What this connection may do in the room now (a public room gives everyone watch and chat). */
+  grants: Grant[];
 }
 
 export interface HistoryMessage {
@@ -105,6 +110,13 @@ export interface PongMessage {
   serverTime: number;
 }
 
+/** The room turned private or public, and what this connection may do from now on. */
+export interface AccessMessage {
+  type: 'access';
+  private: boolean;
+  grants: Grant[];
+}
+
 export interface QualityMessage {
   type: 'quality';
   quality: string;
@@ -118,7 +130,8 @@ export type ServerMessage =
   | LiveMessage
   | ErrorMessage
   | PongMessage
-  | QualityMessage;
+  | QualityMessage
+  | AccessMessage;
 
 export type ClientMessage =
   | { type: 'chat'; text: string; ref?: string }

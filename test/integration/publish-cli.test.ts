@@ -10,6 +10,7 @@ import { findBinary } from '../helpers/binaries.js';
 import { ensureBuilt } from '../helpers/ensure-built.js';
 import { jpegInfo, realJpeg, until } from '../helpers/media.js';
 import { TEST_SECRET, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { mintOverHttp, setPrivate } from '../helpers/room-admin.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -98,6 +99,23 @@ describe('publish CLI', () => {
     const f = await viewer.nextFrame();
     assert.deepEqual(await jpegInfo(f.bytes.subarray(24)), { width: 160, height: 120, hasExif: false });
     await viewer.close();
+  });
+
+  it('broadcasts with a token that grants publish instead of the key, to a private room', async () => {
+    await setPrivate(server.httpUrl(''), 'cli-token', server.key('cli-token'), true);
+    const publish = await mintOverHttp(server.httpUrl(''), 'cli-token', server.key('cli-token'), ['publish']);
+    const watch = await mintOverHttp(server.httpUrl(''), 'cli-token', server.key('cli-token'), ['watch']);
+    const viewer = await TestClient.connect(server.wsUrl('cli-token', { token: watch }));
+    await viewer.nextText('history');
+    const { code, log } = await ffmpegIntoPublish('mjpeg', ['--room', 'cli-token', '--token', publish, '--ws-url', wsBase(), '--fps', '25']);
+    assert.equal(code, 0, log);
+    assert.match(log, /20 frames sent/);
+    assert.ok(!log.includes(publish), 'the token is not printed');
+    assert.equal(viewer.frames().length, 20);
+    await viewer.close();
+    const refused = await ffmpegIntoPublish('mjpeg', ['--room', 'cli-token', '--token', watch, '--ws-url', wsBase()]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.log, /403 NOT_ALLOWED/);
   });
 
   it('gives up with a clear message on a wrong key', async () => {

@@ -1,4 +1,4 @@
-import { CloseCodes, isValidRoomName, type ServerMessage } from '../../src/protocol/index.js';
+import { CloseCodes, ErrorCodes, isValidRoomName, type ServerMessage } from '../../src/protocol/index.js';
 import { broadcastErrorText } from '../lib/broadcast-errors.js';
 import { CameraSource, cameraSupport, fillCameraSelect } from '../lib/camera-source.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
@@ -10,6 +10,7 @@ import { RoomSocket, type SocketState } from '../lib/room-socket.js';
 import { setBadge } from '../lib/status-badge.js';
 import { TickTimer } from '../lib/tick-timer.js';
 import { ScreenWakeLock } from '../lib/wake-lock.js';
+import { PrivacyControl } from '../lib/privacy-control.js';
 import { ShareLink } from '../lib/share-link.js';
 import { verifyKey } from '../lib/verify-key.js';
 
@@ -64,6 +65,31 @@ const share = new ShareLink({
 const updateLink = () => share.setRoom(roomInput.value.trim());
 roomInput.addEventListener('input', updateLink);
 updateLink();
+
+// Private or public, and viewer links with a token: with the room and key in the form.
+const privacy = new PrivacyControl(
+  {
+    toggle: byId<HTMLInputElement>('private'),
+    options: byId('link-options'),
+    validity: byId<HTMLSelectElement>('link-validity'),
+    mayChat: byId<HTMLInputElement>('link-chat'),
+    newLink: byId<HTMLButtonElement>('new-link'),
+  },
+  {
+    credentials: () => ({ room: roomInput.value.trim().toLowerCase(), key: keyInput.value.trim() }),
+    // Room and key are remembered only once the server accepted them (see start).
+    keyKnownGood: () => roomInput.value.trim().toLowerCase() === store.get('room') && keyInput.value.trim() === store.get('key'),
+    share,
+    onError: (code, what) => {
+      const room = roomInput.value.trim().toLowerCase();
+      if (code === 'BAD_KEY') notices.show('privacy', 'error', `Could not ${what}: that stream key is wrong for room “${room}”.`);
+      else notices.show('privacy', 'error', `Could not ${what}: ${code ? ErrorCodes[code].message : 'the server did not answer'}.`);
+    },
+    onOk: () => notices.clear('privacy'),
+  },
+);
+roomInput.addEventListener('change', () => void privacy.refresh());
+keyInput.addEventListener('change', () => void privacy.refresh());
 
 const roomError = byId('room-error');
 const ROOM_RULE = 'Room names are 1–64 characters of a–z, 0–9, _ and -, starting with a letter or digit (for example kitchen or lab-2).';
@@ -155,6 +181,7 @@ function onState(s: SocketState): void {
       viewers = s.welcome.viewers;
       chat.setLimits(s.welcome.limits);
       chat.setYou(s.welcome.you);
+      privacy.onAccess(s.welcome.private);
       limitFps(s.welcome.limits.maxFps);
       stageMessage.hidden = true;
       void wakeLock.acquire();
@@ -184,6 +211,7 @@ function onState(s: SocketState): void {
 
 function onMessage(msg: ServerMessage): void {
   if (msg.type === 'presence') viewers = msg.viewers;
+  else if (msg.type === 'access') privacy.onAccess(msg.private);
   else if (msg.type === 'error' && !chat.showError(msg)) {
     notices.show(`server-${msg.code}`, 'warn', broadcastErrorText(msg, socket?.current?.limits));
     setTimeout(() => notices.clear(`server-${msg.code}`), 8000);
@@ -232,6 +260,7 @@ async function start(): Promise<void> {
   }
   store.set('room', room);
   store.set('key', key);
+  void privacy.refresh();
   const s = settings();
   try {
     showStage('Opening the camera…', 'Allow camera access if the browser asks.');
@@ -352,6 +381,7 @@ async function boot(): Promise<void> {
     (cameraSel.options[0] as HTMLOptionElement).value = saved;
   }
   void refreshCameras();
+  void privacy.refresh();
   if (params.get('autostart') === '1') await start();
 }
 
