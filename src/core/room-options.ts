@@ -1,4 +1,5 @@
 import type { Limits } from '../protocol/index.js';
+import type { AudienceOptions } from './audience/room-audience.js';
 import type { Log } from './log.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -16,4 +17,6 @@ export interface RoomOptions {
   qualities: readonly string[];
   telemetry: Telemetry;
   log: Log;
+  /** Viewer list and join notices (defaults: DEFAULT_AUDIENCE_OPTIONS). */
+  audience?: Partial<AudienceOptions>;
 }

@@ -1,7 +1,14 @@
-import { readJpegSize, writeRelayedAt, type ChatMessage, type RoomSettings, type RoomSummary, type Sender } from '../protocol/index.js';
-import type { BroadcastClaim, Broker, ChatPage } from './broker/broker.js';
+import { readJpegSize, writeRelayedAt, type AudienceRole, type ChatMessage, type RoomSettings, type RoomSummary, type Sender } from '../protocol/index.js';
+import type { AudienceRoster } from './audience/audience-roster.js';
+import { MemoryAudienceRoster } from './audience/memory-audience-roster.js';
+import { DEFAULT_AUDIENCE_OPTIONS, RoomAudience, type AudienceConnection } from './audience/room-audience.js';
+import type { BroadcastClaim, Broker, ChatDraft, ChatPage } from './broker/broker.js';
+import type { RoomRecord } from './broker/room-state.js';
 import { FpsMeter } from './fps-meter.js';
 import { FrameChannel } from './frame-channel.js';
+import type { ModerationOrder } from './moderation/moderate-request.js';
+import { performModeration, type ModerationResult } from './moderation/moderation-actions.js';
+import { RoomModeration, type ModeratedMember } from './moderation/room-moderation.js';
 import type { FrameSink, Peer } from './peer.js';
 import { RoomChat } from './room-chat.js';
 import { RoomSettingsHolder } from './room-settings-holder.js';
@@ -10,7 +17,7 @@ import type { RoomOptions } from './room-options.js';
 import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
 
 /** A connection inside a room, as rooms see it. */
-export interface Member {
+export interface Member extends ModeratedMember {
   readonly peer: Peer;
   readonly sender: Sender;
   /** Turns room events into this member's protocol. */
@@ -22,6 +29,8 @@ export interface Member {
   onReplaced(): void;
   /** The room turned private or public: the member checks what it may still do, and goes if nothing. */
   onAccessChanged?(isPrivate: boolean): void;
+  /** One of the room's people (on its viewer list), as this role; absent for followers of its events. */
+  readonly audienceRole?: AudienceRole;
 }
 
 /** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
@@ -78,6 +87,10 @@ export interface ViewerSink extends FrameSink {
  */
 export class Room {
   readonly chat: RoomChat;
+  /** Who is in the room, its viewer list and join and leave notices. */
+  readonly audience: RoomAudience;
+  /** Mutes, bans, kicks and slow mode. */
+  readonly moderation: RoomModeration;
   /** Tiers made so far (see `channel`). */
   readonly channels = new Map<string, FrameChannel>();
   private readonly members = new Set<Member>();
@@ -113,6 +126,7 @@ export class Room {
     private readonly broker: Broker,
     private readonly taps: readonly FrameTap[] = [],
     private readonly events: RoomEvents | null = null,
+    roster: AudienceRoster = new MemoryAudienceRoster(),
   ) {
     const watching = broker.watch(name);
     let synced = !watching;
@@ -124,16 +138,53 @@ export class Room {
       deliver: (msg) => this.emit({ type: 'chat', msg }),
       reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
     }, opts.log);
-    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null);
+    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null, (seconds) =>
+      this.emit({ type: 'slowmode', seconds }),
+    );
+    this.moderation = new RoomModeration(name, broker.roomState, () => this.members, opts.log, watching ?? null);
+    const room = this;
+    const host = {
+      name,
+      get viewers() {
+        return room.viewers;
+      },
+      get settings() {
+        return room.settings;
+      },
+      emit: (event: RoomEvent) => this.emit(event),
+      postNotice: (draft: ChatDraft) => this.chat.post(draft),
+    };
+    this.audience = new RoomAudience(host, roster, { ...DEFAULT_AUDIENCE_OPTIONS, ...opts.audience }, opts.log);
   }
 
   /** The room's chat, settings and state on the other nodes are known here: joins can be answered. */
   get isReady(): boolean {
-    return this.chat.isReady && this.isSynced() && this.settingsHolder.isRead;
+    return this.chat.isReady && this.isSynced() && this.settingsHolder.isRead && this.moderation.isRead;
   }
 
   async whenReady(): Promise<void> {
-    await Promise.all([this.synced, this.chat.whenReady(), this.settingsHolder.loaded]);
+    await Promise.all([this.synced, this.chat.whenReady(), this.settingsHolder.loaded, this.moderation.loaded]);
+  }
+
+  /** A record of the room's shared state other than its settings changed (moderation). */
+  onRecord(key: string, record: RoomRecord | null): void {
+    this.moderation.onRecord(key, record);
+  }
+
+  /** Carries out a moderator's action (the caller checked the grant). */
+  moderate(order: ModerationOrder): Promise<ModerationResult> {
+    this.lastActivity = Date.now();
+    return performModeration(
+      {
+        room: this.name,
+        broker: this.broker,
+        chat: this.chat,
+        isBroadcaster: (id) => this.broadcasterMember?.sender.id === id || this.audience.roleOf(id) === 'broadcaster',
+        applySettings: (settings) => this.applySettings(settings),
+        log: this.opts.log,
+      },
+      order,
+    );
   }
 
   /** The settings in force, or null while they are not known (the store could not be read). */
@@ -159,7 +210,7 @@ export class Room {
 
   /** Turned private: everyone here without a token that grants `watch` is sent away. */
   private onPrivacyChanged(isPrivate: boolean): void {
-    for (const m of [...this.members]) m.onAccessChanged?.(isPrivate);
+    for (const m of [...this.members, ...this.listeners]) m.onAccessChanged?.(isPrivate);
     if (!isPrivate) return;
     for (const sink of [...this.extraViewers.keys()]) {
       if (sink.canWatchPrivate) continue;
@@ -244,6 +295,7 @@ export class Room {
       this.localViewers++;
       this.addToTier(member.quality, member.peer);
     }
+    if (member.audienceRole) this.audience.add(member as AudienceConnection);
     this.schedulePresence();
   }
 
@@ -274,6 +326,7 @@ export class Room {
   leave(member: Member): void {
     if (!this.members.delete(member)) return;
     this.lastActivity = Date.now();
+    this.audience.remove(member as AudienceConnection);
     if (member.sender.role === 'broadcaster') {
       if (this.broadcasterMember === member) {
         this.broadcasterMember = null;
@@ -450,9 +503,12 @@ export class Room {
     };
   }
 
-  dispose(): void {
+  /** `shuttingDown`: people who just left leave the viewer list now rather than after their grace. */
+  dispose(shuttingDown = false): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.audience.dispose(shuttingDown);
+    this.moderation.dispose();
     this.endViewerSinks();
     if (this.presenceTimer) clearTimeout(this.presenceTimer);
     this.presenceTimer = null;
@@ -551,7 +607,10 @@ export class Room {
       if (localViewers !== this.presenceSent.local) this.broker.reportViewers(this.name, localViewers);
       const changed = viewers !== this.presenceSent.viewers || live !== this.presenceSent.live;
       this.presenceSent = { viewers, live, local: localViewers };
-      if (changed) this.emit({ type: 'presence', viewers, live });
+      if (changed) {
+        this.emit({ type: 'presence', viewers, live });
+        this.audience.schedule();
+      }
     }, this.opts.presenceIntervalMs);
     this.presenceTimer.unref();
   }
