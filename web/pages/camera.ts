@@ -3,6 +3,8 @@ import { broadcastErrorText } from '../lib/broadcast-errors.js';
 import { CameraSource, cameraSupport, fillCameraSelect } from '../lib/camera-source.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
 import { byId, el, store } from '../lib/dom.js';
+import { pageIdentity } from '../lib/identity.js';
+import { RoomPeople } from '../lib/room-people.js';
 import { fetchPageConfig, type PageConfig } from '../lib/page-config.js';
 import { Notices } from '../lib/notices.js';
 import { FrameCapture } from '../lib/frame-capture.js';
@@ -30,6 +32,7 @@ const preview = byId<HTMLCanvasElement>('preview');
 const linkInput = byId<HTMLInputElement>('viewer-link');
 const notices = new Notices(byId('messages'));
 const chat = chatViewFromPage(byId);
+const people = new RoomPeople(chat);
 const camera = new CameraSource(byId<HTMLVideoElement>('camera-video'));
 const wakeLock = new ScreenWakeLock();
 const capture = new FrameCapture(byId<HTMLVideoElement>('camera-video'), preview);
@@ -180,7 +183,7 @@ function onState(s: SocketState): void {
       notices.clear('key');
       viewers = s.welcome.viewers;
       chat.setLimits(s.welcome.limits);
-      chat.setYou(s.welcome.you);
+      people.onWelcome(s.welcome);
       privacy.onAccess(s.welcome.private);
       limitFps(s.welcome.limits.maxFps);
       stageMessage.hidden = true;
@@ -189,6 +192,7 @@ function onState(s: SocketState): void {
       break;
     case 'reconnecting':
       setBadge(badge, 'reconnecting', 'Reconnecting');
+      people.disconnected();
       renderStats();
       notices.show('conn', 'warn', `Connection lost: reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s. Streaming resumes by itself.`);
       // A refused upgrade looks like any network failure (1006): ask the API whether the key is the reason.
@@ -210,9 +214,10 @@ function onState(s: SocketState): void {
 }
 
 function onMessage(msg: ServerMessage): void {
+  if (people.onMessage(msg)) return;
   if (msg.type === 'presence') viewers = msg.viewers;
   else if (msg.type === 'access') privacy.onAccess(msg.private);
-  else if (msg.type === 'error' && !chat.showError(msg)) {
+  else if (msg.type === 'error') {
     notices.show(`server-${msg.code}`, 'warn', broadcastErrorText(msg, socket?.current?.limits));
     setTimeout(() => notices.clear(`server-${msg.code}`), 8000);
   }
@@ -279,9 +284,11 @@ async function start(): Promise<void> {
   startBtn.disabled = false;
   stopBtn.hidden = false;
   roomInput.disabled = keyInput.disabled = true;
+  form.classList.add('live');
   stage.classList.add('has-frame');
-  socket = new RoomSocket({ config, room, role: 'broadcaster', key, name: chat.name, onState, onMessage, onChat: (r) => chat.apply(r) });
+  socket = new RoomSocket({ config, room, role: 'broadcaster', key, identity: pageIdentity(), name: chat.name, onState, onMessage, onChat: (r) => chat.apply(r) });
   chat.attach(socket);
+  people.attach(socket);
   socket.start();
   timer.start(1000 / s.fps);
   updateHiddenWarning();
@@ -299,6 +306,7 @@ function stop(): void {
   startBtn.hidden = false;
   stopBtn.hidden = true;
   roomInput.disabled = keyInput.disabled = false;
+  form.classList.remove('live');
   setBadge(badge, 'offline', 'Offline');
   stage.classList.remove('has-frame');
   showStage('Camera off', 'Press Start to broadcast again.');
