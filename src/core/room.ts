@@ -483,6 +483,7 @@ export class Room {
    */
   postChat(from: Sender, text: string, ref: string | undefined): Promise<ChatMessage> {
     this.lastActivity = Date.now();
+    this.audience.beforeSaid(from.id);
     const draft: Omit<ChatMessage, 'id'> = { type: 'chat', at: Date.now(), from, text };
     if (ref !== undefined) draft.ref = ref;
     return this.chat.post(draft);

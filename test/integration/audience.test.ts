@@ -125,6 +125,19 @@ describe('join and leave notices', () => {
     );
   });
 
+  it('tell of a newcomer before their first words, even when they speak at once', async () => {
+    const cam = await server.broadcaster('quick', { name: 'Host' });
+    open.push(cam);
+    const kim = await connect('quick', { name: 'kim', identity: identity(250) });
+    // On the list: the join was counted, and its notice waits for the end of its window.
+    await listed(cam, (a) => names(a).includes('kim'));
+    kim.send({ type: 'chat', text: 'hi, I am new' });
+    const said = await cam.nextTextWhere('chat', (m) => m.text === 'hi, I am new');
+    const told = cam.texts('chat').find((m) => m.kind === 'join');
+    assert.ok(told && told.id < said.id, 'the notice came first');
+    assert.equal(told.text, 'kim joined');
+  });
+
   it('say who left once the grace period is over, and nothing for a reconnect within it', async () => {
     const cam = await server.broadcaster('bye', { name: 'Host' });
     open.push(cam);

@@ -44,6 +44,14 @@ export class JoinNotices {
     this.timer.unref();
   }
 
+  /** Someone whose join is still to be told is about to say something: tell it first. */
+  flushFor(id: string): void {
+    if (this.timer && this.joined.some((p) => p.id === id)) {
+      clearTimeout(this.timer);
+      this.fire();
+    }
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

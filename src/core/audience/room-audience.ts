@@ -124,6 +124,11 @@ export class RoomAudience {
     this.notices.add(joined ? 'join' : 'leave', { id: who.id, name: who.name, color: who.color });
   }
 
+  /** A person here is about to post: a notice of their joining, still held, goes first. */
+  beforeSaid(id: string): void {
+    this.notices.flushFor(id);
+  }
+
   /** Something the list shows may have changed: send it again soon. */
   schedule(): void {
     if (this.timer || this.disposed) return;
