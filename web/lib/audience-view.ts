@@ -32,6 +32,13 @@ export class AudienceView {
   ) {
     // Folded on a phone, so the chat keeps its room; open where there is space.
     e.box.open = !matchMedia('(max-width: 560px)').matches;
+    // Touch screens have no hover: a tap on a person shows a moderator the buttons.
+    e.list.addEventListener('click', (ev) => {
+      if (!this.moderator) return;
+      const row = (ev.target as HTMLElement).closest<HTMLElement>('.audience-member');
+      for (const r of e.list.querySelectorAll('.audience-member.picked')) if (r !== row) r.classList.remove('picked');
+      row?.classList.toggle('picked');
+    });
     tags.onShared(() => this.render());
     this.render();
   }

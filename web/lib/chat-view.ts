@@ -87,6 +87,13 @@ export class ChatView {
       if (this.atBottom()) e.more.hidden = true;
     });
     e.more.addEventListener('click', () => this.scrollToEnd());
+    // Touch screens have no hover: a tap on a message shows a moderator its buttons.
+    e.log.addEventListener('click', (ev) => {
+      if (!this.moderator) return;
+      const row = (ev.target as HTMLElement).closest<HTMLElement>('.chat-msg');
+      for (const r of e.log.querySelectorAll('.chat-msg.picked')) if (r !== row) r.classList.remove('picked');
+      row?.classList.toggle('picked');
+    });
     this.renderEmpty();
   }
 

@@ -286,7 +286,7 @@ async function start(): Promise<void> {
   roomInput.disabled = keyInput.disabled = true;
   form.classList.add('live');
   stage.classList.add('has-frame');
-  socket = new RoomSocket({ config, room, role: 'broadcaster', key, identity: pageIdentity(), name: chat.name, onState, onMessage, onChat: (r) => chat.apply(r) });
+  socket = new RoomSocket({ config, room, role: 'broadcaster', key, identity: pageIdentity('broadcaster'), name: chat.name, onState, onMessage, onChat: (r) => chat.apply(r) });
   chat.attach(socket);
   people.attach(socket);
   socket.start();
