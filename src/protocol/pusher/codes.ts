@@ -67,8 +67,12 @@ export const PusherSubscriptionErrors = {
   MEMBER_TOO_LARGE: { type: 'LimitReached', status: 413, message: "user_info is larger than the app's presence member size limit" },
   TOO_MANY_CHANNELS: { type: 'LimitReached', status: 429, message: 'this connection is subscribed to too many channels' },
   SUBSCRIBE_RATE_LIMITED: { type: 'LimitReached', status: 429, message: 'subscribing too often; try again in a moment' },
-  BAD_ROOM_CHANNEL: { type: 'InvalidChannel', status: 400, message: 'room channels are room.{room} and presence-room.{room}, with a room name of 1-64 characters a-z 0-9 _ -, starting with a letter or digit' },
-  ROOM_FORBIDDEN: { type: 'AuthError', status: 403, message: 'this room cannot be followed without access to it' },
+  BAD_ROOM_CHANNEL: {
+    type: 'InvalidChannel',
+    status: 400,
+    message: 'room channels are room.{room}, private-room.{room} and presence-room.{room}, with a room name of 1-64 characters a-z 0-9 _ -, starting with a letter or digit',
+  },
+  ROOM_FORBIDDEN: { type: 'AuthError', status: 403, message: 'this room cannot be followed without access to it (a private room: a token that grants watch; not while banned)' },
   ROOM_UNAVAILABLE: { type: 'LimitReached', status: 503, message: 'the server holds too many rooms nobody has been live in; try again later' },
   SERVER_ERROR: { type: 'ServerError', status: 500, message: 'the subscription could not be completed' },
 } as const satisfies Record<string, { type: string; status: number; message: string }>;
