@@ -101,6 +101,27 @@ describe('the viewer list', () => {
   });
 });
 
+describe('the viewer list and the presence member limit', () => {
+  it('counts people past the limit in the total, and lists them once someone leaves', async () => {
+    const small = await startPusherServer([testApp({ max_presence_members_per_channel: 2 })], {}, { audience: FAST });
+    try {
+      const cam = await small.broadcaster('small', { name: 'Host' });
+      open.push(cam);
+      const ann = await connect('small', { name: 'ann', identity: identity(900) }, small);
+      await listed(cam, (a) => names(a).includes('ann'));
+      await connect('small', { name: 'bob', identity: identity(901) }, small);
+      const full = await listed(cam, (a) => a.total === 3, 'bob counted');
+      assert.deepEqual([names(full), full.truncated], [['Host', 'ann'], true], 'bob is past the limit: counted, not listed');
+      await ann.close();
+      const after = await listed(cam, (a) => names(a).includes('bob'), 'bob listed once ann left');
+      assert.deepEqual([names(after), after.total, after.truncated], [['Host', 'bob'], 2, false]);
+    } finally {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await small.stop();
+    }
+  });
+});
+
 describe('join and leave notices', () => {
   it('are one coalesced notice for people who come together, in order with chat and kept in history', async () => {
     const cam = await server.broadcaster('hello', { name: 'Host' });

@@ -47,6 +47,8 @@ export const DEFAULT_AUDIENCE_OPTIONS: Readonly<AudienceOptions> = Object.freeze
 
 // People remembered by id for notices: those here, and those who left lately.
 const KNOWN_MAX = 2000;
+// Connections not on the list (the member limit, or the bus was down) tried again per refresh.
+const RETRIES_PER_REFRESH = 5;
 // In rooms this large, every this many viewers more stretch the interval by one (up to MAX_STRETCH).
 const VIEWERS_PER_STEP = 250;
 const MAX_STRETCH = 10;
@@ -64,11 +66,15 @@ export class RoomAudience {
   private readonly here = new Map<AudienceConnection, AudienceMember>();
   private readonly known = new Map<string, AudienceMember>();
   private readonly leaving = new Map<AudienceConnection, NodeJS.Timeout>();
+  /** Connections here whose person the roster did not take (full, or unreachable): tried again later. */
+  private readonly unlisted = new Set<AudienceConnection>();
   private readonly notices: JoinNotices;
   private unwatch: (() => void) | null;
   private timer: NodeJS.Timeout | null = null;
   private lastAt = 0;
   private lastJson: string | null = null;
+  /** Members at the last refresh (-1: none yet, or the bus came back): fewer now may make room for the unlisted. */
+  private lastCount = -1;
   private disposed = false;
 
   constructor(
@@ -100,13 +106,37 @@ export class RoomAudience {
     this.remember(who);
     // The list as it stands, at once; the next one says whether this connection is on it.
     if (this.lastJson !== null) conn.peer.sendText(this.lastJson);
+    this.join(conn, who);
+  }
+
+  private join(conn: AudienceConnection, who: AudienceMember): void {
     this.roster.join(this.host.name, conn, who).then(
-      () => this.schedule(),
-      (err: unknown) => this.log.warn({ room: this.host.name, err: err instanceof Error ? err.message : String(err) }, 'audience join not counted'),
+      (listed) => {
+        if (!listed && this.here.has(conn)) this.unlisted.add(conn);
+        this.schedule();
+      },
+      (err: unknown) => {
+        if (this.here.has(conn)) this.unlisted.add(conn);
+        this.log.warn({ room: this.host.name, err: err instanceof Error ? err.message : String(err) }, 'audience join not counted');
+      },
     );
   }
 
+  /** Some who could not be listed may fit now (people left, the bus is back): they try again. */
+  private retryUnlisted(): void {
+    let n = 0;
+    for (const conn of this.unlisted) {
+      if (n++ >= RETRIES_PER_REFRESH) break;
+      this.unlisted.delete(conn);
+      const who = this.here.get(conn);
+      if (!who) continue;
+      this.roster.leave(this.host.name, conn);
+      this.join(conn, who);
+    }
+  }
+
   remove(conn: AudienceConnection): void {
+    this.unlisted.delete(conn);
     if (!this.here.delete(conn)) return;
     const timer = setTimeout(() => {
       this.leaving.delete(conn);
@@ -146,6 +176,7 @@ export class RoomAudience {
     if (this.disposed) return;
     this.unwatch?.();
     this.unwatch = this.watch();
+    this.lastCount = -1;
     this.schedule();
   }
 
@@ -192,6 +223,8 @@ export class RoomAudience {
       return; // the bus is down: the list stays as it was; resync sends it again
     }
     if (this.disposed) return;
+    if (this.unlisted.size > 0 && (this.lastCount < 0 || members.length < this.lastCount)) this.retryUnlisted();
+    this.lastCount = members.length;
     members.sort((a, b) => ORDER[a.role] - ORDER[b.role] || a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || (a.id < b.id ? -1 : 1));
     const listed = members.slice(0, this.opts.listMax);
     // Viewers who are no member (MJPEG streams, those past a member limit) count too.
