@@ -187,7 +187,7 @@ export const configSchema = {
     env: 'JOIN_NOTICES_MAX_VIEWERS',
     default: 100,
     parse: int(0, 1_000_000),
-    doc: 'rooms with more viewers than this get no join and leave notices in their chat (rooms switch them off with joinNotices)',
+    doc: 'rooms with more viewers than this get no join and leave notices in their chat; 0: no room gets them (a room switches them off with joinNotices)',
   }),
   idleTimeout: field({
     env: 'IDLE_TIMEOUT',

@@ -142,19 +142,12 @@ export class Room {
       this.emit({ type: 'slowmode', seconds }),
     );
     this.moderation = new RoomModeration(name, broker.roomState, () => this.members, opts.log, watching ?? null);
-    const room = this;
-    const host = {
-      name,
-      get viewers() {
-        return room.viewers;
-      },
-      get settings() {
-        return room.settings;
-      },
-      emit: (event: RoomEvent) => this.emit(event),
-      postNotice: (draft: ChatDraft) => this.chat.post(draft),
-    };
-    this.audience = new RoomAudience(host, roster, { ...DEFAULT_AUDIENCE_OPTIONS, ...opts.audience }, opts.log);
+    this.audience = new RoomAudience(this, roster, { ...DEFAULT_AUDIENCE_OPTIONS, ...opts.audience }, opts.log);
+  }
+
+  /** Posts one of the room's own messages (a notice) to its chat. */
+  postNotice(draft: ChatDraft): Promise<ChatMessage> {
+    return this.chat.post(draft);
   }
 
   /** The room's chat, settings and state on the other nodes are known here: joins can be answered. */

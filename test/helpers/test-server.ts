@@ -58,7 +58,7 @@ export async function startTestServer(
   try {
     // Join and leave notices are chat messages: tests of other things would find them among what
     // they count. Tests of the audience pass their own `audience` options and get them.
-    app = await startBeamcast(config, log, { ...ext, audience: ext.audience ?? { noticesMaxViewers: -1 } });
+    app = await startBeamcast(config, log, { ...ext, audience: ext.audience ?? { noticesMaxViewers: 0 } });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -12,7 +12,7 @@ import { mintOverHttp, refusedUpgrade } from '../helpers/room-admin.js';
 import type { TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const FAST = { intervalMs: 50, graceMs: 200, noticeWindowMs: 100, noticesMaxViewers: -1 };
+const FAST = { intervalMs: 50, graceMs: 200, noticeWindowMs: 100, noticesMaxViewers: 0 };
 const identity = (n: number | string) => `moderation-test-${String(n).padStart(6, '0')}`;
 
 let server: TestServer;

@@ -33,7 +33,7 @@ export interface AudienceOptions {
   graceMs: number;
   /** Joins and leaves within this window make one notice each. */
   noticeWindowMs: number;
-  /** No join and leave notices while the room has more viewers than this. */
+  /** No join and leave notices while the room has more viewers than this; 0: none at all. */
   noticesMaxViewers: number;
 }
 
@@ -239,7 +239,8 @@ export class RoomAudience {
 
   private tell(joined: NoticePerson[], left: NoticePerson[]): void {
     const settings = this.host.settings;
-    if (this.disposed || !settings?.joinNotices || this.host.viewers > this.opts.noticesMaxViewers) return;
+    const max = this.opts.noticesMaxViewers;
+    if (this.disposed || !settings?.joinNotices || max <= 0 || this.host.viewers > max) return;
     const at = Date.now();
     for (const [kind, people] of [['join', joined], ['leave', left]] as const) {
       if (people.length === 0) continue;
