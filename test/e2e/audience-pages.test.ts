@@ -27,6 +27,14 @@ describe('the audience and moderation on the pages', () => {
     await w.page.goto(server.httpUrl(path), { waitUntil: 'domcontentloaded' });
     return w;
   };
+  /**
+   * Presses a moderator's button on a message or person: a tap on the row first (it shows the
+   * buttons, as on a touch screen, and they stay while new messages move the row), then the button.
+   */
+  const act = async (p: Page, row: string, action: string) => {
+    await p.click(`${row} ${row.includes('audience') ? '.audience-name' : '.chat-time'}`);
+    await p.click(`${row} .mod-action[data-action="${action}"]`);
+  };
   const rowTexts = (p: Page) => p.$$eval('#chat-log .chat-msg', (rows) => rows.map((r) => r.textContent ?? ''));
   const waitText = (p: Page, selector: string, re: RegExp, timeout = 8000) =>
     p.waitForFunction((s, src) => new RegExp(src).test(document.querySelector(s)?.textContent ?? ''), { timeout, polling: 50 }, selector, re.source);
@@ -122,9 +130,7 @@ describe('the audience and moderation on the pages', () => {
     // Delete: the viewer page keeps the row, without its words.
     await sendChat(viewer.page, 'something rude');
     await host.page.waitForFunction(() => [...document.querySelectorAll('#chat-log .chat-text')].some((e) => e.textContent === 'something rude'), { timeout: 5000 });
-    const said = '#chat-log .chat-msg:not(.mine):not(.chat-notice)';
-    await host.page.hover(said);
-    await host.page.click(`${said} .mod-action[data-action="delete"]`);
+    await act(host.page, '#chat-log .chat-msg:not(.mine):not(.chat-notice)', 'delete');
     await viewer.page.waitForSelector('#chat-log .chat-msg.removed', { timeout: 5000 });
     assert.equal(await textOf(viewer.page, '#chat-log .chat-msg.removed .chat-text'), 'message removed by a moderator');
     await waitText(host.page, '#chat-error', /deleted for everyone/);
@@ -141,9 +147,8 @@ describe('the audience and moderation on the pages', () => {
     await viewer.page.waitForFunction(() => (document.getElementById('chat-input') as HTMLInputElement).placeholder === 'Say something…', { timeout: 5000 });
 
     // Mute, from the viewer list: the viewer page says for how long, and keeps the text.
-    const member = await host.page.waitForSelector('#audience-list .audience-member:not(.mine)');
-    await member!.hover();
-    await host.page.click('#audience-list .audience-member:not(.mine) .mod-action[data-action="mute"]');
+    await host.page.waitForSelector('#audience-list .audience-member:not(.mine)');
+    await act(host.page, '#audience-list .audience-member:not(.mine)', 'mute');
     await waitText(viewer.page, '#chat-error', /muted you/);
     await viewer.page.$eval('#chat-input', (e) => ((e as HTMLInputElement).value = ''));
     await sendChat(viewer.page, 'let me talk');
@@ -151,16 +156,14 @@ describe('the audience and moderation on the pages', () => {
     assert.equal(await viewer.page.$eval('#chat-input', (e) => (e as HTMLInputElement).value), 'let me talk');
 
     // Kick: the viewer page says so and does not come back by itself.
-    await host.page.hover('#audience-list .audience-member:not(.mine)');
-    await host.page.click('#audience-list .audience-member:not(.mine) .mod-action[data-action="kick"]');
+    await act(host.page, '#audience-list .audience-member:not(.mine)', 'kick');
     await waitText(viewer.page, '#stage-message', /removed you from this room/);
     await viewer.page.reload({ waitUntil: 'domcontentloaded' });
     await waitState(viewer.page, 'live');
 
     // Ban: closed, and a reload is refused with the ban's end.
     await host.page.waitForFunction(() => document.querySelectorAll('#audience-list .audience-member').length === 2, { timeout: 8000 });
-    await host.page.hover('#audience-list .audience-member:not(.mine)');
-    await host.page.click('#audience-list .audience-member:not(.mine) .mod-action[data-action="ban"]');
+    await act(host.page, '#audience-list .audience-member:not(.mine)', 'ban');
     await waitText(viewer.page, '#stage-message', /banned you/);
     await viewer.page.reload({ waitUntil: 'domcontentloaded' });
     await waitText(viewer.page, '#stage-message', /banned you until \d\d:\d\d/, 10_000);
@@ -187,8 +190,7 @@ describe('the audience and moderation on the pages', () => {
     await troll.nextText('history');
     troll.send({ type: 'chat', text: 'spam spam' });
     await mod.page.waitForFunction(() => [...document.querySelectorAll('#chat-log .chat-text')].some((e) => e.textContent === 'spam spam'), { timeout: 5000 });
-    await mod.page.hover('#chat-log .chat-msg:not(.mine):not(.chat-notice)');
-    await mod.page.click('#chat-log .chat-msg:not(.mine):not(.chat-notice) .mod-action[data-action="delete"]');
+    await act(mod.page, '#chat-log .chat-msg:not(.mine):not(.chat-notice)', 'delete');
     const marker = await troll.nextTextWhere('chat', (m) => m.kind === 'delete', 5000);
     assert.ok(marker.target! > 0);
     await mod.page.waitForSelector('#chat-log .chat-msg.removed');

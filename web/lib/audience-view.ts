@@ -25,6 +25,8 @@ export class AudienceView {
   private youId = '';
   private last: AudienceMessage | null = null;
   private moderator: Moderate | null = null;
+  /** The person whose buttons a tap showed: kept across the list's updates. */
+  private picked: string | null = null;
 
   constructor(
     private readonly e: AudienceElements,
@@ -35,9 +37,10 @@ export class AudienceView {
     // Touch screens have no hover: a tap on a person shows a moderator the buttons.
     e.list.addEventListener('click', (ev) => {
       if (!this.moderator) return;
+      if ((ev.target as HTMLElement).closest('.mod-action')) return;
       const row = (ev.target as HTMLElement).closest<HTMLElement>('.audience-member');
       for (const r of e.list.querySelectorAll('.audience-member.picked')) if (r !== row) r.classList.remove('picked');
-      row?.classList.toggle('picked');
+      this.picked = row?.classList.toggle('picked') ? (row.dataset.id ?? null) : null;
     });
     tags.onShared(() => this.render());
     this.render();
@@ -83,7 +86,7 @@ export class AudienceView {
   }
 
   private row(m: AudienceMember): HTMLElement {
-    const li = el('li', `audience-member role-${m.role}${m.id === this.youId ? ' mine' : ''}`);
+    const li = el('li', `audience-member role-${m.role}${m.id === this.youId ? ' mine' : ''}${m.id === this.picked ? ' picked' : ''}`);
     li.dataset.id = m.id;
     const dot = el('span', 'audience-dot');
     dot.style.background = m.color;

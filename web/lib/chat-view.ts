@@ -89,7 +89,7 @@ export class ChatView {
     e.more.addEventListener('click', () => this.scrollToEnd());
     // Touch screens have no hover: a tap on a message shows a moderator its buttons.
     e.log.addEventListener('click', (ev) => {
-      if (!this.moderator) return;
+      if (!this.moderator || (ev.target as HTMLElement).closest('.mod-action')) return;
       const row = (ev.target as HTMLElement).closest<HTMLElement>('.chat-msg');
       for (const r of e.log.querySelectorAll('.chat-msg.picked')) if (r !== row) r.classList.remove('picked');
       row?.classList.toggle('picked');
