@@ -7,6 +7,7 @@ import { PromTelemetry } from './prom-telemetry.js';
 import { registerRoomGauges } from './room-gauges.js';
 import { registerBusMetrics } from './bus-metrics.js';
 import { registerSocketGauges, type SocketStats } from './socket-gauges.js';
+import { registerTierGauges } from './tier-gauges.js';
 
 const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -43,6 +44,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     telemetry,
     http(app, rooms) {
       registerRoomGauges(registry, rooms);
+      registerTierGauges(registry, rooms, opts.qualities ?? []);
       registerBusMetrics(registry, rooms.broker);
       registerBusiestRooms(registry, rooms, opts.roomLabels ?? 0);
       registerMetricsRoute(app, registry);
