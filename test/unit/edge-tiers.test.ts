@@ -215,7 +215,7 @@ describe('the broadcaster tier budget', () => {
     let dropped: string | null = null;
     for (let i = 0; i < MIN_ROUNDS && !dropped; i++) dropped = b.record([{ name: 'thumb', ms: 5 }]);
     assert.equal(dropped, 'thumb');
-    assert.deepEqual(b.active, []);
+    assert.equal(b.active.length, 0);
     b.reset();
     assert.deepEqual(b.active.map((t) => t.name), ['sd', 'thumb'], 'new settings: another chance');
   });
