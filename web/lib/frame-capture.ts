@@ -17,6 +17,8 @@ export class FrameCapture {
   /** JPEG quality, 0–1; read at every encode so changes apply to the next frame. */
   quality = 0.7;
   readonly sent = new RateMeter(2000);
+  /** Bytes of frames sent since the page loaded (for measurements). */
+  bytesSent = 0;
   onResize: (width: number, height: number) => void = () => {};
   onTooLarge: (limit: number) => void = () => {};
   /** Asked right after each picture is drawn while connected: tier work that follows its source frame. */
@@ -71,6 +73,7 @@ export class FrameCapture {
       writeFrameHeader(frame, ++this.seq, capturedAt);
       if (socket!.sendBinary(frame)) {
         this.sent.add(frame.length);
+        this.bytesSent += frame.length;
         sent = true;
       }
     } finally {

@@ -2,6 +2,9 @@ import { TierBudget, encodeTierFrame, readJpegSize, tierSize, type TierInfo } fr
 import { RateMeter } from './rate-meter.js';
 import type { TierJob, TierJobResult } from './tier-worker-protocol.js';
 
+// A tier round not back after this long is taken as lost.
+const LOST_ROUND_MS = 3000;
+
 export interface TierEncoderOptions {
   /** The bundled worker script (its content-hashed URL). */
   workerUrl: string;
@@ -44,9 +47,12 @@ export class TierEncoder {
   readonly budget = new TierBudget();
   /** Tier rounds skipped because the previous one was still encoding. */
   skipped = 0;
+  /** Since the page loaded, per tier: encodes, their ms, and tier frame bytes sent (for measurements). */
+  readonly totals = new Map<string, { encodes: number; ms: number; bytes: number }>();
   private worker: Worker | null = null;
   private failed = false;
   private busy = false;
+  private busySince = 0;
   private nextId = 1;
   /** Tiers announced on the current connection; null while there is none. */
   private announced: string[] | null = null;
@@ -111,6 +117,11 @@ export class TierEncoder {
   begin(canvas: HTMLCanvasElement): TierRound | null {
     const tiers = this.budget.active.filter((t) => this.announced?.includes(t.name));
     if (tiers.length === 0 || this.failed) return null;
+    // A round that never came back (a worker that stalled without an error) is given up.
+    if (this.busy && performance.now() - this.busySince > LOST_ROUND_MS) {
+      this.busy = false;
+      this.pending.clear();
+    }
     if (this.busy) {
       this.skipped++;
       return null;
@@ -118,6 +129,7 @@ export class TierEncoder {
     const worker = this.ensureWorker();
     if (!worker) return null;
     this.busy = true;
+    this.busySince = performance.now();
     const { width, height } = canvas;
     const bitmap = createImageBitmap(canvas);
     return {
@@ -176,15 +188,21 @@ export class TierEncoder {
     if (!frame) return;
     const dropped = this.budget.record(r.results.map((x) => ({ name: x.name, ms: x.ms })));
     for (const x of r.results) {
+      let total = this.totals.get(x.name);
+      if (!total) this.totals.set(x.name, (total = { encodes: 0, ms: 0, bytes: 0 }));
+      total.encodes++;
+      total.ms += x.ms;
       // Only tiers announced on this connection, and never while the source is still queued.
       if (dropped === x.name || !this.announced?.includes(x.name) || !this.opts.canSend()) continue;
       const jpeg = new Uint8Array(x.jpeg);
       const size = readJpegSize(jpeg);
       if (size) this.widths.set(x.name, size.width);
-      if (this.opts.sendFrame(encodeTierFrame(jpeg, x.name, frame.seq, frame.capturedAt))) {
+      const tierFrame = encodeTierFrame(jpeg, x.name, frame.seq, frame.capturedAt);
+      if (this.opts.sendFrame(tierFrame)) {
         let m = this.meters.get(x.name);
         if (!m) this.meters.set(x.name, (m = new RateMeter(2000)));
-        m.add(jpeg.length + 25 + x.name.length);
+        m.add(tierFrame.length);
+        total.bytes += tierFrame.length;
       }
     }
     if (dropped) {

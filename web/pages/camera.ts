@@ -50,6 +50,8 @@ const tiers = new TierEncoder({
   canSend: () => (socket?.bufferedAmount ?? Number.POSITIVE_INFINITY) <= TIER_MAX_BUFFERED_BYTES,
 });
 capture.onPicture = (canvas) => tiers.begin(canvas);
+// A handle for the console and for measurements: what is captured and what the tiers cost.
+(window as unknown as { beamcast: { capture: FrameCapture; tiers: TierEncoder } }).beamcast = { capture, tiers };
 
 let config: PageConfig | null = null;
 let socket: RoomSocket | null = null;
