@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Browser } from 'puppeteer';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
-import { CountingEncoder, jpegInfo } from '../helpers/media.js';
+import { CountingEncoder, jpegInfo, until } from '../helpers/media.js';
 import { textOf, waitState } from '../helpers/pages.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -57,6 +57,35 @@ describe('the camera page encodes the tiers viewers watch', () => {
       const line = await textOf(w.page, '#tier-stats');
       assert.match(line, /thumb 160 px · [\d.]+ ms/);
       assert.match(line, /\+\d+ kbit\/s upstream/);
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.page.close();
+      await Promise.all([sd, thumb].map((c) => c.close()));
+    }
+  });
+
+  it('gives up the most expensive tier first when the tiers cannot keep up, and the server makes it from then on', async () => {
+    const [sd, thumb] = await Promise.all([viewer('slow-device', 'sd'), viewer('slow-device', 'thumb')]);
+    const w = await camera('slow-device');
+    try {
+      await w.page.waitForFunction(() => document.getElementById('preview')!.dataset.tiers === 'sd,thumb', { timeout: 10_000 });
+      const before = encoder.count(640);
+      // A device too slow for both tiers at its frame rate: an interval between what thumb alone
+      // and what sd and thumb together cost here.
+      await w.page.waitForFunction(() => /thumb 160 px · [\d.]+ ms/.test(document.getElementById('tier-stats')!.textContent ?? ''), { timeout: 5000 });
+      await w.page.evaluate(() => {
+        type Tiers = { intervalMs: number; budget: { costOf(t: string): number | undefined } };
+        const tiers = (window as unknown as { beamcast: { tiers: Tiers } }).beamcast.tiers;
+        tiers.intervalMs = (tiers.budget.costOf('sd')! + 2 * tiers.budget.costOf('thumb')!) / 2;
+      });
+      await w.page.waitForFunction(() => document.getElementById('preview')!.dataset.tiers === 'thumb', { timeout: 10_000 });
+      await w.page.waitForFunction(() => /made by the server: sd/.test(document.getElementById('tier-stats')!.textContent ?? ''), { timeout: 5000 });
+      // The server took sd over: its viewer keeps getting pictures, now recompressed there.
+      const seq = sd.frames().at(-1)!.seq;
+      await until(() => sd.frames().some((f) => f.seq > seq + 3), 'more sd frames', 5000);
+      assert.ok(encoder.count(640) > before, 'the server encodes sd');
+      assert.equal((await jpegInfo(sd.frames().at(-1)!.bytes.subarray(24))).width, 640);
+      await thumb.nextFrame(5000);
       assert.deepEqual(w.problems, []);
     } finally {
       await w.page.close();
