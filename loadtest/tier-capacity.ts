@@ -82,8 +82,11 @@ interface StepResult {
   byTier: Record<Quality, number>;
   cpu: number;
   mainThread: number;
+  /** Share of the window the server's main thread was ready to run but waited for a core. */
+  waited: number;
+  /** This process (broadcasters and viewers) in cores. */
+  generator: number;
   refused: number;
-  behind: number;
 }
 
 function mixOf(k: number): Quality {
@@ -96,9 +99,16 @@ async function metricsCpu(srv: SpawnedTarget): Promise<number> {
   return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
-function mainThreadCpu(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+/** Seconds the server's main thread ran, and seconds it was ready to run but waited for a core. */
+function mainThread(pid: number): { ran: number; waited: number } {
+  const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { ran: ran! / 1e9, waited: waited! / 1e9 };
 }
+
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 async function step(round: number, mode: Mode, rooms: number, pics: Pictures): Promise<StepResult> {
   const srv = await spawnTarget('beamcast', { maxFrameBytes: 1024 * 1024, maxFps: 30, chatRate: 1, env: { QUALITY_TIERS: TIERS.join(','), LOG_LEVEL: 'warn' } });
@@ -171,12 +181,14 @@ async function step(round: number, mode: Mode, rooms: number, pics: Pictures): P
     from = Math.max(...sent);
     const startSent = sent.map(() => from);
     const cpu0 = await metricsCpu(srv);
-    const main0 = mainThreadCpu(srv.pid);
+    const main0 = mainThread(srv.pid);
+    const gen0 = ownCpu();
     const w0 = performance.now();
     await new Promise((r) => setTimeout(r, DURATION_S * 1000));
     stopAt = performance.now();
     const cpu1 = await metricsCpu(srv);
-    const main1 = mainThreadCpu(srv.pid);
+    const main1 = mainThread(srv.pid);
+    const gen1 = ownCpu();
     const secs = (stopAt - w0) / 1000;
     await new Promise((r) => setTimeout(r, DRAIN_MS));
     clearInterval(sender);
@@ -192,7 +204,6 @@ async function step(round: number, mode: Mode, rooms: number, pics: Pictures): P
       got += byTier[q][0];
       want += byTier[q][1];
     }
-    const behind = cams.reduce((n, c) => n + (c.pendingBytes > 0 ? 1 : 0), 0);
     for (const c of cams) c.destroy();
     return {
       round,
@@ -201,9 +212,10 @@ async function step(round: number, mode: Mode, rooms: number, pics: Pictures): P
       delivered: got / want,
       byTier: Object.fromEntries(QUALITIES.map((q) => [q, byTier[q][0] / Math.max(1, byTier[q][1])])) as Record<Quality, number>,
       cpu: (cpu1 - cpu0) / secs,
-      mainThread: (main1 - main0) / secs,
+      mainThread: (main1.ran - main0.ran) / secs,
+      waited: (main1.waited - main0.waited) / secs,
+      generator: (gen1 - gen0) / secs,
       refused: Object.values(refusals).reduce((a, b) => a + b, 0),
-      behind,
     };
   } finally {
     for (const c of conns) c.destroy();
@@ -219,8 +231,8 @@ const pics = await pictures(90);
 const avg = (xs: readonly Uint8Array[]) => xs.reduce((a, x) => a + x.length, 0) / xs.length / 1024;
 out(`frames: source ${avg(pics.source).toFixed(1)} KiB, sd ${avg(pics.sd).toFixed(1)} KiB, thumb ${avg(pics.thumb).toFixed(1)} KiB`);
 out();
-out('| round | tiers made by | rooms | viewers per room | delivered | source / sd / thumb | server CPU (1 = a core) | event loop thread | frames refused |');
-out('|---|---|---|---|---|---|---|---|---|');
+out('| round | tiers made by | rooms | viewers per room | delivered | source / sd / thumb | server CPU (1 = a core) | event loop thread | server waited for a core | load generator CPU | frames refused |');
+out('|---|---|---|---|---|---|---|---|---|---|---|');
 const results: StepResult[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const steps: [Mode, number][] = [];
@@ -232,7 +244,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const r = await step(round, mode, rooms, pics);
     results.push(r);
     out(
-      `| ${round} | ${mode === 'edge' ? 'broadcaster' : 'server'} | ${rooms} | ${(VIEWERS / rooms).toFixed(0)} | ${pct(r.delivered)} | ${QUALITIES.map((q) => pct(r.byTier[q], 1)).join(' / ')} | ${r.cpu.toFixed(2)} | ${r.mainThread.toFixed(2)} | ${r.refused} |`,
+      `| ${round} | ${mode === 'edge' ? 'broadcaster' : 'server'} | ${rooms} | ${(VIEWERS / rooms).toFixed(0)} | ${pct(r.delivered)} | ${QUALITIES.map((q) => pct(r.byTier[q], 1)).join(' / ')} | ${r.cpu.toFixed(2)} | ${r.mainThread.toFixed(2)} | ${pct(r.waited, 1)} | ${r.generator.toFixed(2)} | ${r.refused} |`,
     );
   }
 }
