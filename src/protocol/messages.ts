@@ -122,6 +122,23 @@ export interface QualityMessage {
   quality: string;
 }
 
+/** A recompressed quality tier: frames at most `maxWidth` px wide (never enlarged), JPEG `quality` 1–100. */
+export interface TierInfo {
+  name: string;
+  maxWidth: number;
+  quality: number;
+}
+
+/**
+ * To the broadcaster: the tiers someone consumes anywhere in the cluster, widest first. Sent after
+ * `welcome` and whenever the set changes (coalesced). A broadcaster may encode them itself (see
+ * `encoding` and tier frames); the server makes whatever it does not send.
+ */
+export interface DemandMessage {
+  type: 'demand';
+  tiers: TierInfo[];
+}
+
 export type ServerMessage =
   | WelcomeMessage
   | HistoryMessage
@@ -131,15 +148,18 @@ export type ServerMessage =
   | ErrorMessage
   | PongMessage
   | QualityMessage
-  | AccessMessage;
+  | AccessMessage
+  | DemandMessage;
 
 export type ClientMessage =
   | { type: 'chat'; text: string; ref?: string }
   | { type: 'history'; since: number }
   | { type: 'ping'; t: number }
-  | { type: 'quality'; quality: string };
+  | { type: 'quality'; quality: string }
+  /** Broadcasters: the tiers it encodes from now on (all others are the server's). */
+  | { type: 'encoding'; tiers: string[] };
 
-export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality'] as const;
+export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality', 'encoding'] as const;
 export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
 
 /**
@@ -148,7 +168,7 @@ export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
  * answer costs the server. Every type needs an entry, so a type added later is limited from the
  * start. Chat is metered by its own bucket (`chatRatePerSec`, `chatBurst`) and costs nothing here.
  */
-export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4 } as const satisfies Record<ClientMessageType, number>;
+export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4, encoding: 1 } as const satisfies Record<ClientMessageType, number>;
 
 /** One room as `GET /api/rooms` and `GET /api/rooms/:room` describe it. */
 export interface RoomSummary {
