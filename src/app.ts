@@ -120,6 +120,8 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     videoMaxBuffered: config.videoMaxBuffered,
     presenceIntervalMs: PRESENCE_INTERVAL_MS,
     qualities,
+    // The tiers a broadcaster may encode itself: only those offered (an extension may offer fewer).
+    tiers: config.qualityTiers.filter((t) => qualities.includes(t.name)).map((t) => ({ name: t.name, maxWidth: t.maxWidth, quality: t.quality })),
     telemetry,
     log,
     audience: { ...DEFAULT_AUDIENCE_OPTIONS, noticesMaxViewers: config.joinNoticesMaxViewers, ...ext.audience },

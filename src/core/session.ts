@@ -5,6 +5,7 @@ import {
   REQUEST_COSTS,
   checkFrame,
   isNameReservedForBroadcaster,
+  readTierTag,
   type AudienceRole,
   type ClientMessageType,
   type ErrorCode,
@@ -13,6 +14,7 @@ import {
   type Sender,
   type WelcomeMessage,
 } from '../protocol/index.js';
+import { DemandNotice } from './demand-notice.js';
 import { ErrorReporter } from './error-reporter.js';
 import { effectiveGrants } from './grants.js';
 import { historyPageJson } from './history-page.js';
@@ -26,6 +28,7 @@ import type { RoomOptions } from './room-options.js';
 import { senderColor } from './sender-color.js';
 import { Strikes } from './strikes.js';
 import type { CloseReason } from './telemetry.js';
+import { TierFrameGate } from './tier-frame-gate.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface SessionInit {
@@ -50,6 +53,8 @@ export interface SessionInit {
 }
 
 const MAX_REF_LENGTH = 64;
+// More names than any QUALITY_TIERS holds: an `encoding` longer than this is not a real one.
+const MAX_ENCODING_TIERS = 16;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -72,6 +77,9 @@ export class Session implements Member {
   private requestBucket: TokenBucket | null = null;
   private errors: ErrorReporter | null = null;
   private strikes: Strikes | null = null;
+  // Broadcasters only: tier demand sent to it, and the checks of the tier frames it sends.
+  private demand: DemandNotice | null = null;
+  private tierGate: TierFrameGate | null = null;
   /** The requested name was the broadcaster's: told with NAME_RESERVED once the connection is open. */
   private nameRefused = false;
   private joined = false;
@@ -172,6 +180,7 @@ export class Session implements Member {
     this.sendHistory(this.init.since);
     room.join(this);
     this.joined = true;
+    if (this.role === 'broadcaster') this.demandNotice().sendNow();
     this.opts.telemetry.connectionOpened(this.role);
     this.log.info({ name: this.sender.name, id: this.sender.id, quality: this.quality }, 'connection open');
     if (this.nameRefused) this.reject('NAME_RESERVED', false);
@@ -218,6 +227,17 @@ export class Session implements Member {
     else this.closeWith('banned', CloseCodes.BANNED);
   }
 
+  onDemandChanged(): void {
+    if (this.joined) this.demandNotice().changed();
+  }
+
+  private demandNotice(): DemandNotice {
+    return (this.demand ??= new DemandNotice(
+      () => this.room.demandedTiers(),
+      (msg) => this.peer.sendText(JSON.stringify(msg)),
+    ));
+  }
+
   /** Marks why the server is closing this connection, before the transport reports the close. */
   closeWith(reason: CloseReason, close: { code: number; reason: string }): void {
     if (this.closeReason) return;
@@ -233,6 +253,7 @@ export class Session implements Member {
   end(code: number, transportReason?: CloseReason): void {
     this.ended = true;
     this.errors?.dispose();
+    this.demand?.dispose();
     if (!this.joined) return;
     this.joined = false;
     this.room.leave(this);
@@ -252,6 +273,8 @@ export class Session implements Member {
     if (bytes.length > limits.maxFrameBytes) return this.rejectFrame('FRAME_TOO_LARGE');
     const check = checkFrame(bytes);
     if (!check.ok) return this.rejectFrame(check.reason === 'not_jpeg' ? 'FRAME_NOT_JPEG' : 'FRAME_MALFORMED');
+    const tier = readTierTag(bytes, check.headerLen);
+    if (tier !== null) return this.onTierFrame(tier, bytes, check.headerLen);
     const now = Date.now();
     // One second of burst: after a stall (the server or the network held frames back) the frames
     // arrive together, and a short burst allowance would drop the newest of them, the worst pick
@@ -265,6 +288,20 @@ export class Session implements Member {
     }
     if (!this.room.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
     if (this.traceFrames) this.log.trace({ bytes: bytes.length }, 'frame accepted');
+  }
+
+  /** A tier the broadcaster encoded itself (tag malformed: undefined). */
+  private onTierFrame(tier: string | undefined, bytes: Uint8Array, headerLen: number): void {
+    const now = Date.now();
+    const verdict = (this.tierGate ??= new TierFrameGate(this.room, this.opts)).accept(tier, bytes, headerLen, now);
+    if (verdict === 'rate_limited') {
+      this.opts.telemetry.framesSkipped('rate_limit', 1);
+      this.report('FRAME_RATE_LIMITED', now);
+    } else if (verdict !== null) {
+      this.rejectFrame(verdict);
+    } else if (this.traceFrames) {
+      this.log.trace({ bytes: bytes.length, tier }, 'tier frame accepted');
+    }
   }
 
   private rejectFrame(code: ErrorCode): void {
@@ -309,6 +346,8 @@ export class Session implements Member {
         return this.onQuality(m.quality);
       case 'moderate':
         return this.onModerate(m);
+      case 'encoding':
+        return this.onEncoding(m.tiers);
     }
   }
 
@@ -382,6 +421,17 @@ export class Session implements Member {
     if (typeof quality !== 'string' || !this.opts.qualities.includes(quality)) return this.reject('BAD_QUALITY', false);
     this.room.setQuality(this, quality);
     this.peer.sendText(JSON.stringify({ type: 'quality', quality }));
+  }
+
+  /** The broadcaster encodes these tiers itself from now on; the server makes the others. */
+  private onEncoding(tiers: unknown): void {
+    if (this.role !== 'broadcaster') return this.reject('NOT_ALLOWED', true);
+    if (!Array.isArray(tiers) || tiers.length > MAX_ENCODING_TIERS || !tiers.every((t) => typeof t === 'string')) return this.reject('BAD_MESSAGE', true);
+    const names = tiers as string[];
+    if (names.some((t) => t === 'source' || !this.opts.qualities.includes(t))) return this.reject('BAD_QUALITY', false);
+    if (this.room.broadcaster !== this) return; // replaced; its close is under way
+    this.room.announceEdgeTiers(names, Date.now());
+    this.log.info({ tiers: names }, 'broadcaster encodes tiers');
   }
 
   /** One page of chat history, bounded in bytes (`historyMaxBytes`); a join's first one too. */

@@ -1,6 +1,8 @@
 import type { ErrorCode, ModerationAction, Role } from '../protocol/index.js';
 
 export type SkipReason = 'backpressure' | 'rate_limit' | 'encoder_busy';
+/** Who encoded a frame of a recompressed tier: the broadcaster ("edge") or this server. */
+export type TierOrigin = 'edge' | 'server';
 /**
  * Why a connection ended. `too_large` and `invalid_utf8` are the server's own closes: a message
  * over the transport limit, or a text message that is not UTF-8 (see docs/protocol.md, Limits).
@@ -34,6 +36,8 @@ export interface Telemetry {
   recompressFailed(quality: string, reason: string): void;
   /** A moderation request (`unknown`: one whose action was not one). */
   moderation(action: ModerationAction | 'unknown', outcome: ModerationOutcome): void;
+  /** A frame of a recompressed tier went out to its consumers, encoded by the broadcaster or here. */
+  tierFramePublished(quality: string, origin: TierOrigin): void;
 }
 
 const noop = (): void => {};
@@ -51,4 +55,5 @@ export const noopTelemetry: Telemetry = {
   frameRecompressed: noop,
   recompressFailed: noop,
   moderation: noop,
+  tierFramePublished: noop,
 };

@@ -3,7 +3,7 @@ import { findStreamSecret } from '../config/stream-secret.js';
 import { streamKey } from '../core/stream-key.js';
 import { isValidRoomName } from '../protocol/index.js';
 
-export const PUBLISH_USAGE = `usage: npm run publish -- --room ROOM [--key KEY | --token TOKEN] [--ws-url URL] [--fps N] [--name NAME] [server settings] [FILE|-]
+export const PUBLISH_USAGE = `usage: npm run publish -- --room ROOM [--key KEY | --token TOKEN] [--ws-url URL] [--fps N] [--name NAME] [--tiers] [server settings] [FILE|-]
 
 Reads JPEGs (ffmpeg -f mjpeg or -f mpjpeg output) from FILE or stdin and sends them to ROOM.
   --room     the room to broadcast to
@@ -16,6 +16,9 @@ Reads JPEGs (ffmpeg -f mjpeg or -f mpjpeg output) from FILE or stdin and sends t
   --fps N    send every frame at N per second, pausing the input (for files); without it,
              frames go out as they arrive and the newest wins (for live sources)
   --name     the broadcaster's name in chat (default publish)
+  --tiers    encode the quality tiers viewers watch here, with sharp, and send them beside
+             each frame, so the server only relays them (it makes any this machine cannot
+             keep up with)
 Server settings (--ws-port, --host, --stream-secret, --data-dir, ...) are read as npm start
 reads them; npm start -- --help lists them.
 `;
@@ -38,9 +41,13 @@ export interface PublishOptions {
   input: string;
   /** Where the defaults came from, for the first log line. */
   keySource: 'flag' | 'secret' | 'token';
+  /** Encode the watched tiers here (--tiers). */
+  tiers: boolean;
 }
 
 const OWN_FLAGS = new Set(['--room', '--key', '--token', '--ws-url', '--fps', '--name']);
+// Own flags without a value: the next argument is never taken for one (it may be the input file).
+const OWN_SWITCHES = new Set(['--tiers']);
 
 /**
  * The publish command line. Its own flags are parsed here; every other `--flag` is a server
@@ -49,6 +56,7 @@ const OWN_FLAGS = new Set(['--room', '--key', '--token', '--ws-url', '--fps', '-
  */
 export function parsePublishArgs(argv: readonly string[], env: Record<string, string | undefined>, envFile: string | null): PublishOptions | null {
   const own = new Map<string, string>();
+  const switches = new Set<string>();
   const serverArgs: string[] = [];
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +72,11 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (OWN_SWITCHES.has(name)) {
+      if (eq > 0) throw new UsageError(`${name} takes no value`);
+      switches.add(name);
+      continue;
+    }
     // A value follows unless it looks like another option ('-' alone is stdin, never a value).
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
     if (value === undefined && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) value = argv[++i]!;
@@ -79,7 +92,7 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
     config = loadConfig({ env, argv: serverArgs, envFile });
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw new UsageError(err.message.replace('run with --help for the list', 'publish takes --room, --key, --token, --ws-url, --fps, --name and the server settings npm start -- --help lists'));
+      throw new UsageError(err.message.replace('run with --help for the list', 'publish takes --room, --key, --token, --ws-url, --fps, --name, --tiers and the server settings npm start -- --help lists'));
     }
     throw err;
   }
@@ -106,7 +119,7 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
   const wsBase = (own.get('--ws-url') ?? `ws://${reachableHost(config.host)}:${config.wsPort}`).replace(/\/+$/, '');
   if (!/^wss?:\/\//.test(wsBase)) throw new UsageError(`--ws-url must start with ws:// or wss://, got ${JSON.stringify(wsBase)}`);
   if (own.get('--ws-url') === undefined && config.wsPort === 0) throw new UsageError('WS_PORT is 0 (a free port picked at start): give --ws-url or the port the server printed');
-  return { room, key, token, wsBase, fps, name: own.get('--name') ?? 'publish', input: positionals[0] ?? '-', keySource };
+  return { room, key, token, wsBase, fps, name: own.get('--name') ?? 'publish', input: positionals[0] ?? '-', keySource, tiers: switches.has('--tiers') };
 }
 
 /** The address to connect to for a server listening on `host`: a wildcard means this machine. */

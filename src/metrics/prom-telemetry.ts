@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { CloseReason, ModerationOutcome, SkipReason, Telemetry } from '../core/telemetry.js';
+import type { CloseReason, ModerationOutcome, SkipReason, Telemetry, TierOrigin } from '../core/telemetry.js';
 import type { ErrorCode, ModerationAction, Role } from '../protocol/index.js';
 import { ErrorCodes, MODERATION_ACTIONS } from '../protocol/index.js';
 import { FastCounter } from './fast-counter.js';
@@ -10,6 +10,7 @@ const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown',
 const MODERATION_LABELS: readonly (ModerationAction | 'unknown')[] = [...MODERATION_ACTIONS, 'unknown'];
 const MODERATION_OUTCOMES: readonly ModerationOutcome[] = ['done', 'refused', 'failed'];
 const SKIP_REASONS: readonly SkipReason[] = ['backpressure', 'rate_limit', 'encoder_busy'];
+const TIER_ORIGINS: readonly TierOrigin[] = ['edge', 'server'];
 const ALL_CODES = Object.keys(ErrorCodes) as ErrorCode[];
 // Codes each counter shows from the start; any other catalog code appears once it happens.
 const REFUSED_CODES: readonly ErrorCode[] = ['BAD_KEY', 'ORIGIN_NOT_ALLOWED', 'ROOM_FULL', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN', 'BAD_ROOM'];
@@ -42,6 +43,7 @@ export class PromTelemetry implements Telemetry {
   readonly chatRefusedTotal: FastCounter;
   readonly recompressFailures: FastCounter;
   readonly moderationActions: FastCounter;
+  readonly tierFrames: FastCounter;
   readonly relay: FastHistogram;
   readonly recompress: FastHistogram;
 
@@ -75,6 +77,15 @@ export class PromTelemetry implements Telemetry {
       { name: 'action', values: MODERATION_LABELS },
       { name: 'outcome', values: MODERATION_OUTCOMES },
     ]);
+    this.tierFrames = new FastCounter(
+      registry,
+      'beamcast_tier_frames_total',
+      'Frames of the recompressed tiers handed to their consumers, by who encoded them: the broadcaster (edge) or this server.',
+      [
+        { name: 'quality', values: tiers, learn: MAX_QUALITIES },
+        { name: 'origin', values: TIER_ORIGINS },
+      ],
+    );
     this.relay = new FastHistogram(
       registry,
       'beamcast_frame_relay_seconds',
@@ -142,5 +153,9 @@ export class PromTelemetry implements Telemetry {
 
   moderation(action: ModerationAction | 'unknown', outcome: ModerationOutcome): void {
     this.moderationActions.add2(action, outcome);
+  }
+
+  tierFramePublished(quality: string, origin: TierOrigin): void {
+    this.tierFrames.add2(quality, origin);
   }
 }

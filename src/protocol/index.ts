@@ -7,3 +7,5 @@ export * from './auto-quality.js';
 export * from './display-name.js';
 export * from './grants.js';
 export * from './room-settings.js';
+export * from './tier-frame.js';
+export * from './tier-budget.js';

@@ -218,6 +218,23 @@ export interface QualityMessage {
   quality: string;
 }
 
+/** A recompressed quality tier: frames at most `maxWidth` px wide (never enlarged), JPEG `quality` 1–100. */
+export interface TierInfo {
+  name: string;
+  maxWidth: number;
+  quality: number;
+}
+
+/**
+ * To the broadcaster: the tiers someone consumes anywhere in the cluster, widest first. Sent after
+ * `welcome` and whenever the set changes (coalesced). A broadcaster may encode them itself (see
+ * `encoding` and tier frames); the server makes whatever it does not send.
+ */
+export interface DemandMessage {
+  type: 'demand';
+  tiers: TierInfo[];
+}
+
 export type ServerMessage =
   | WelcomeMessage
   | HistoryMessage
@@ -231,16 +248,19 @@ export type ServerMessage =
   | AudienceMessage
   | MutedMessage
   | SlowModeMessage
-  | ModeratedMessage;
+  | ModeratedMessage
+  | DemandMessage;
 
 export type ClientMessage =
   | { type: 'chat'; text: string; ref?: string }
   | { type: 'history'; since: number }
   | { type: 'ping'; t: number }
   | { type: 'quality'; quality: string }
-  | ModerateRequest;
+  | ModerateRequest
+  /** Broadcasters: the tiers it encodes from now on (all others are the server's). */
+  | { type: 'encoding'; tiers: string[] };
 
-export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality', 'moderate'] as const;
+export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality', 'moderate', 'encoding'] as const;
 export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
 
 /**
@@ -250,7 +270,7 @@ export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
  * start. Chat is metered by its own bucket (`chatRatePerSec`, `chatBurst`) and costs nothing here.
  * A moderation action costs like a history page: it writes to the shared store and reaches every node.
  */
-export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4, moderate: 4 } as const satisfies Record<ClientMessageType, number>;
+export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4, moderate: 4, encoding: 1 } as const satisfies Record<ClientMessageType, number>;
 
 /** One room as `GET /api/rooms` and `GET /api/rooms/:room` describe it. */
 export interface RoomSummary {

@@ -23,6 +23,13 @@ test('publish defaults to the server settings: WS_PORT, HOST and a key derived f
   assert.deepEqual([t.token, t.key, t.keySource], ['abc.def', '', 'token']);
 });
 
+test('--tiers is a switch: the argument after it is still the input', () => {
+  assert.equal(parse(['--room', 'lab', '--key', 'k'])!.tiers, false);
+  const o = parse(['--room', 'lab', '--key', 'k', '--tiers', 'in.mjpeg'])!;
+  assert.deepEqual([o.tiers, o.input], [true, 'in.mjpeg']);
+  assert.throws(() => parse(['--room', 'lab', '--key', 'k', '--tiers=yes']), /--tiers takes no value/);
+});
+
 test('publish refuses what it cannot use, in words', () => {
   assert.throws(() => parse(['--room', 'Bad Room', '--key', 'k']), (e: Error) => e instanceof UsageError && /--room must be a room name/.test(e.message));
   assert.throws(() => parse(['--room', 'lab', '--key', 'k', '--ws-port', 'x']), /--ws-port \(WS_PORT\) must be an integer/);

@@ -11,6 +11,8 @@ import { FrameCapture } from '../lib/frame-capture.js';
 import { RoomSocket, type SocketState } from '../lib/room-socket.js';
 import { setBadge } from '../lib/status-badge.js';
 import { TickTimer } from '../lib/tick-timer.js';
+import { TierEncoder } from '../lib/tier-encoder.js';
+import { renderTierStats } from '../lib/tier-stats.js';
 import { ScreenWakeLock } from '../lib/wake-lock.js';
 import { PrivacyControl } from '../lib/privacy-control.js';
 import { ShareLink } from '../lib/share-link.js';
@@ -39,6 +41,21 @@ const capture = new FrameCapture(byId<HTMLVideoElement>('camera-video'), preview
 capture.onResize = (w, h) => (stage.style.aspectRatio = `${w} / ${h}`);
 capture.onTooLarge = (limit) =>
   notices.show('size', 'warn', `Frames are larger than the server accepts (${Math.round(limit / 1024)} KB): lower the resolution or the JPEG quality.`);
+
+// The bundled tier worker's content-hashed URL (scripts/build.mjs).
+declare const __TIER_WORKER_URL__: string;
+// Tier frames wait while the connection holds more than this: the source frame goes first.
+const TIER_MAX_BUFFERED_BYTES = 64 * 1024;
+// The quality tiers someone watches, encoded here from the same picture as the source frame.
+const tiers = new TierEncoder({
+  workerUrl: __TIER_WORKER_URL__,
+  sendFrame: (frame) => socket?.sendBinary(frame) ?? false,
+  announce: (names) => void socket?.send({ type: 'encoding', tiers: names }),
+  canSend: () => (socket?.bufferedAmount ?? Number.POSITIVE_INFINITY) <= TIER_MAX_BUFFERED_BYTES,
+});
+capture.onPicture = (canvas) => tiers.begin(canvas);
+// A handle for the console and for measurements: what is captured and what the tiers cost.
+(window as unknown as { beamcast: { capture: FrameCapture; tiers: TierEncoder } }).beamcast = { capture, tiers };
 
 let config: PageConfig | null = null;
 let socket: RoomSocket | null = null;
@@ -161,7 +178,9 @@ function renderStats(): void {
   byId('st-skipped').textContent = running ? String(capture.skipped) : '–';
   byId('st-res').textContent = camera.active ? `${preview.width}×${preview.height}` : '–';
   byId('viewers').textContent = viewers === null ? '' : `${viewers} watching`;
+  renderTierStats(byId('tier-stats'), on ? tiers : null);
   preview.dataset.sent = String(capture.seq);
+  preview.dataset.tiers = tiers.encoding.join(',');
 }
 setInterval(renderStats, 1000);
 
@@ -186,11 +205,13 @@ function onState(s: SocketState): void {
       people.onWelcome(s.welcome);
       privacy.onAccess(s.welcome.private);
       limitFps(s.welcome.limits.maxFps);
+      tiers.connected();
       stageMessage.hidden = true;
       void wakeLock.acquire();
       renderStats();
       break;
     case 'reconnecting':
+      tiers.disconnected();
       setBadge(badge, 'reconnecting', 'Reconnecting');
       people.disconnected();
       renderStats();
@@ -203,6 +224,7 @@ function onState(s: SocketState): void {
       }
       break;
     case 'stopped':
+      tiers.disconnected();
       if (s.code === CloseCodes.REPLACED.code) {
         notices.show('conn', 'error', `Another broadcaster took over room “${room}”. Press Start to take it back.`);
       } else if (s.code === CloseCodes.POLICY_VIOLATION.code) {
@@ -217,6 +239,7 @@ function onMessage(msg: ServerMessage): void {
   if (people.onMessage(msg)) return;
   if (msg.type === 'presence') viewers = msg.viewers;
   else if (msg.type === 'access') privacy.onAccess(msg.private);
+  else if (msg.type === 'demand') tiers.setDemand(msg.tiers);
   else if (msg.type === 'error') {
     notices.show(`server-${msg.code}`, 'warn', broadcastErrorText(msg, socket?.current?.limits));
     setTimeout(() => notices.clear(`server-${msg.code}`), 8000);
@@ -230,6 +253,7 @@ function limitFps(maxFps: number): void {
     fpsSel.value = allowed[allowed.length - 1]?.value ?? '1';
     timer.start(1000 / settings().fps);
   }
+  tiers.intervalMs = 1000 / settings().fps;
 }
 
 async function start(): Promise<void> {
@@ -279,6 +303,8 @@ async function start(): Promise<void> {
   await refreshCameras();
   running = true;
   capture.reset();
+  tiers.reset();
+  tiers.intervalMs = 1000 / s.fps;
   capture.quality = s.quality;
   startBtn.hidden = true;
   startBtn.disabled = false;
@@ -340,6 +366,8 @@ async function reopenCamera(): Promise<void> {
   store.set('camera', cameraSel.value);
   store.set('resolution', resolutionSel.value);
   if (!running) return;
+  // Another picture size: tiers given up at the old one get another chance.
+  tiers.reset();
   const s = settings();
   try {
     await camera.open(cameraSel.value, s.width, s.height);
@@ -353,6 +381,8 @@ cameraSel.addEventListener('change', () => void reopenCamera());
 resolutionSel.addEventListener('change', () => void reopenCamera());
 fpsSel.addEventListener('change', () => {
   store.set('fps', fpsSel.value);
+  tiers.intervalMs = 1000 / settings().fps;
+  tiers.reset();
   if (running) timer.start(1000 / settings().fps);
 });
 qualityInput.addEventListener('input', () => {
