@@ -179,7 +179,7 @@ export class RoomRegistry implements BrokerEvents {
   }
 
   frame(room: string, tier: string, frame: Uint8Array): void {
-    this.rooms.get(room)?.remoteFrame(tier, frame, Date.now());
+    this.rooms.get(room)?.frames.remoteFrame(tier, frame, Date.now());
   }
 
   remoteBroadcast(room: string, claim: BroadcastClaim | null): void {
@@ -191,7 +191,7 @@ export class RoomRegistry implements BrokerEvents {
   }
 
   remoteDemand(room: string, tiers: ReadonlySet<string>): void {
-    this.rooms.get(room)?.setRemoteDemand(tiers);
+    this.rooms.get(room)?.frames.setRemoteDemand(tiers);
   }
 
   busState(up: boolean): void {

@@ -233,7 +233,7 @@ export class Session implements Member {
 
   private demandNotice(): DemandNotice {
     return (this.demand ??= new DemandNotice(
-      () => this.room.demandedTiers(),
+      () => this.room.frames.demandedTiers(),
       (msg) => this.peer.sendText(JSON.stringify(msg)),
     ));
   }
@@ -286,7 +286,7 @@ export class Session implements Member {
       this.report('FRAME_RATE_LIMITED', now);
       return;
     }
-    if (!this.room.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
+    if (!this.room.frames.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
     if (this.traceFrames) this.log.trace({ bytes: bytes.length }, 'frame accepted');
   }
 
@@ -430,7 +430,7 @@ export class Session implements Member {
     const names = tiers as string[];
     if (names.some((t) => t === 'source' || !this.opts.qualities.includes(t))) return this.reject('BAD_QUALITY', false);
     if (this.room.broadcaster !== this) return; // replaced; its close is under way
-    this.room.announceEdgeTiers(names, Date.now());
+    this.room.frames.announceEdgeTiers(names, Date.now());
     this.log.info({ tiers: names }, 'broadcaster encodes tiers');
   }
 

@@ -74,7 +74,7 @@ describe('Prometheus', () => {
         const lowTier: FrameTap = {
           onSourceFrame(room, frame) {
             const t0 = performance.now();
-            room.publishTier('low', new Uint8Array(frame), Date.now());
+            room.frames.publishTier('low', new Uint8Array(frame), Date.now());
             metrics.telemetry.frameRecompressed('low', (performance.now() - t0) / 1000);
           },
         };
