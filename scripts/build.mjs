@@ -26,23 +26,31 @@ const server = build({
 rmSync(join(out, 'web'), { recursive: true, force: true });
 mkdirSync(join(out, 'web'), { recursive: true });
 if (existsSync(join(root, 'web/public'))) cpSync(join(root, 'web/public'), join(out, 'web'), { recursive: true });
+const browser = {
+  outdir: join(out, 'web'),
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  // Content-hashed names: served as immutable, so a new build is a new URL (see below).
+  entryNames: '[name]-[hash]',
+  metafile: true,
+};
+// Workers first (classic scripts: module workers are not in every browser the pages support):
+// pages find each by a constant holding its hashed URL, web/workers/tier-worker.ts as
+// __TIER_WORKER_URL__, so a new worker is a new page script too.
+const workers = list('web/workers', '.ts');
+const workerBuild = workers.length ? await build({ ...browser, entryPoints: workers, format: 'iife' }) : null;
+const workerUrls = {};
+for (const [file, meta] of Object.entries(workerBuild?.metafile.outputs ?? {})) {
+  if (!meta.entryPoint) continue;
+  const constant = `__${basename(meta.entryPoint, '.ts').toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL__`;
+  workerUrls[constant] = JSON.stringify(`/static/${basename(file)}`);
+}
 const pages = list('web/pages', '.ts');
-const web = pages.length
-  ? build({
-      entryPoints: pages,
-      outdir: join(out, 'web'),
-      bundle: true,
-      platform: 'browser',
-      target: ['chrome100', 'firefox100', 'safari15'],
-      format: 'esm',
-      minify: true,
-      sourcemap: true,
-      logLevel: 'warning',
-      // Content-hashed names: served as immutable, so a new build is a new URL (see below).
-      entryNames: '[name]-[hash]',
-      metafile: true,
-    })
-  : Promise.resolve(null);
+const web = pages.length ? build({ ...browser, entryPoints: pages, format: 'esm', define: workerUrls }) : Promise.resolve(null);
 
 const [, pageBuild] = await Promise.all([server, web]);
 

@@ -10,13 +10,16 @@ import { resolveStreamSecret, type ResolvedSecret } from './config/stream-secret
 import { ConnectionLimiter } from './core/connection-limiter.js';
 import type { FrameTap } from './core/room.js';
 import type { RoomOptions } from './core/room-options.js';
+import { RoomAccess } from './core/room-access.js';
 import { RoomRegistry } from './core/room-registry.js';
+import { deriveTokenKey } from './core/viewer-token.js';
 import { noopTelemetry, type Telemetry } from './core/telemetry.js';
 import type { Limits } from './protocol/index.js';
 import { startHttpServer, type HttpServer } from './transport/http/http-server.js';
 import { sharpEncoder, type JpegEncoder } from './media/jpeg-encoder.js';
 import { MediaPipeline } from './media/media-pipeline.js';
 import { registerMediaRoutes, type MjpegStreams } from './transport/http/media-routes.js';
+import { registerRoomAdminRoutes } from './transport/http/room-admin-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
 import { explainListenFailure } from './transport/listen-failure.js';
@@ -32,6 +35,8 @@ export interface Beamcast {
   readonly rooms: RoomRegistry;
   readonly broker: Broker;
   readonly secret: ResolvedSecret;
+  /** Who may watch, chat or publish in which room (private rooms, viewer tokens). */
+  readonly access: RoomAccess;
   readonly http: HttpServer;
   readonly ws: WsServer;
   /** Quality tiers, snapshots and MJPEG (QUALITY_TIERS, SOURCE_MAX_WIDTH). */
@@ -110,12 +115,17 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     videoMaxBuffered: config.videoMaxBuffered,
     presenceIntervalMs: PRESENCE_INTERVAL_MS,
     qualities,
+    // The tiers a broadcaster may encode itself: only those offered (an extension may offer fewer).
+    tiers: config.qualityTiers.filter((t) => qualities.includes(t.name)).map((t) => ({ name: t.name, maxWidth: t.maxWidth, quality: t.quality })),
     telemetry,
     log,
   };
   // Rooms are shared through the broker: Redis when scaled out, this process otherwise.
   const broker = ext.broker ?? createBroker(config, qualities, log.child({ component: 'bus' }));
   const rooms = new RoomRegistry(roomOptions, broker, config.roomTtl * 1000, config.maxWaitingRooms);
+  // Viewer tokens are signed with a key derived from the secret, never with the secret itself.
+  const tokenKey = deriveTokenKey(secret.secret);
+  const access = new RoomAccess(tokenKey, rooms);
   // One count per address across WebSockets and MJPEG streams.
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp, config.connectRate, config.connectBurst);
   let draining = false;
@@ -131,6 +141,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     log,
     telemetry: ext.pusherTelemetry,
     webhooks: ext.webhooks,
+    access,
   });
   rooms.onBusState((up) => pusher.busState(up));
   await broker.start(rooms);
@@ -143,8 +154,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     port: config.wsPort,
     rooms,
     limiter,
+    access,
     policy: {
       secret: secret.secret,
+      tokenKey,
       allowedOrigins: config.allowedOrigins,
       maxNameLength: config.maxNameLength,
       qualities,
@@ -170,6 +183,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
       webRoot: findWebRoot(),
       logger: log,
       rooms,
+      access,
       secret: secret.secret,
       limits,
       qualities,
@@ -191,9 +205,11 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
           qualities,
           currentFrame: (room, quality) => media.currentFrame(room, quality),
           limiter,
+          access,
           stallMs: config.httpIdleTimeout * 1000,
         });
         await pusher.registerHttp(app);
+        registerRoomAdminRoutes(app, { rooms, access, secret: secret.secret, tokenKey });
         await ext.http?.(app, rooms);
       },
     });
@@ -220,6 +236,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     rooms,
     broker,
     secret,
+    access,
     http,
     ws,
     media,

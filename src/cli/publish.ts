@@ -6,6 +6,7 @@ import { FramePublisher } from '../ingest/frame-publisher.js';
 import { JpegSplitter } from '../ingest/jpeg-splitter.js';
 import { PUBLISH_USAGE, UsageError, parsePublishArgs, type PublishOptions } from '../ingest/publish-options.js';
 import { StatusLine } from '../ingest/status-line.js';
+import { TierPublisher } from '../ingest/tier-publisher.js';
 
 // How often the terminal status line is redrawn.
 const STATUS_INTERVAL_MS = 500;
@@ -29,18 +30,21 @@ if (opts === null) {
   process.stdout.write(PUBLISH_USAGE);
   process.exit(0);
 }
-const { room, key, wsBase, fps, name, input } = opts;
+const { room, key, token, wsBase, fps, name, input } = opts;
 
-const query = new URLSearchParams({ role: 'broadcaster', key, name });
+const query = new URLSearchParams(token === null ? { role: 'broadcaster', key, name } : { role: 'broadcaster', token, name });
 const url = `${wsBase}/ws/${room}?${query}`;
 // On a terminal, a live status line; in a log (pipe, file, service manager), plain lines only.
 status = process.stderr.isTTY ? new StatusLine(process.stderr) : null;
 const log = (line: string) => (status ? status.log(`publish: ${line}`) : process.stderr.write(`publish: ${line}\n`));
 
+// sharp is loaded only for --tiers: publishing as sent needs no image library.
+const tiers = opts.tiers ? new TierPublisher((await import('../media/jpeg-encoder.js')).sharpEncoder, log) : undefined;
 const publisher = new FramePublisher({
   url,
   fps,
   log,
+  tiers,
   onFatal: (message) => {
     stream.destroy();
     fail(message, 1);
@@ -50,7 +54,14 @@ const splitter = new JpegSplitter();
 const stream: Readable = input === '-' ? process.stdin : createReadStream(input);
 
 const showStatus = () =>
-  status?.update({ state: publisher.state, sent: publisher.sent, dropped: publisher.dropped, bytes: publisher.bytes, viewers: publisher.viewers });
+  status?.update({
+    state: publisher.state,
+    sent: publisher.sent,
+    dropped: publisher.dropped,
+    bytes: publisher.bytes,
+    viewers: publisher.viewers,
+    ...(tiers ? { tiers: tiers.encoding, tierBytes: tiers.bytes } : {}),
+  });
 const statusTimer = status ? setInterval(showStatus, STATUS_INTERVAL_MS) : null;
 
 /** Exit status: 0 when frames went out; 1 when nothing could be sent, with the likely reason. */
@@ -77,7 +88,10 @@ stream.on('data', (chunk: Buffer) => {
 stream.on('end', () => {
   splitter.end();
   void publisher.finish().then(() =>
-    finishWith(`end of input: ${publisher.sent} frames sent, ${publisher.dropped} dropped, ${splitter.stats.discarded} broken pictures skipped`),
+    finishWith(
+      `end of input: ${publisher.sent} frames sent, ${publisher.dropped} dropped, ${splitter.stats.discarded} broken pictures skipped` +
+        (tiers ? `, ${tiers.sent} tier frames sent (${tiers.skipped} frames without tiers: still encoding)` : ''),
+    ),
   );
 });
 

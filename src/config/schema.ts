@@ -94,7 +94,7 @@ export const configSchema = {
     parse: str,
     doc: 'secret that stream keys derive from; empty: generated once and kept in DATA_DIR',
   }),
-  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret and default Pusher app are kept, and the chat of every room when there is no REDIS_URL' }),
+  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret and default Pusher app are kept, and the chat and settings of every room when there is no REDIS_URL' }),
   // Pusher protocol (docs/pusher.md): the apps clients and backends use.
   pusherAppId: field({ env: 'PUSHER_APP_ID', default: '', parse: str, doc: 'id of a Pusher app defined in the environment (with PUSHER_APP_KEY and PUSHER_APP_SECRET)' }),
   pusherAppKey: field({ env: 'PUSHER_APP_KEY', default: '', parse: str, doc: 'key of that app: clients connect to /app/KEY' }),

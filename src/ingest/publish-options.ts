@@ -3,17 +3,22 @@ import { findStreamSecret } from '../config/stream-secret.js';
 import { streamKey } from '../core/stream-key.js';
 import { isValidRoomName } from '../protocol/index.js';
 
-export const PUBLISH_USAGE = `usage: npm run publish -- --room ROOM [--key KEY] [--ws-url URL] [--fps N] [--name NAME] [server settings] [FILE|-]
+export const PUBLISH_USAGE = `usage: npm run publish -- --room ROOM [--key KEY | --token TOKEN] [--ws-url URL] [--fps N] [--name NAME] [--tiers] [server settings] [FILE|-]
 
 Reads JPEGs (ffmpeg -f mjpeg or -f mpjpeg output) from FILE or stdin and sends them to ROOM.
   --room     the room to broadcast to
   --key      its stream key; default: derived from STREAM_SECRET, or from the secret the
              server keeps in DATA_DIR (as npm run stream-key -- ROOM prints it)
+  --token    instead of the key: a viewer token that grants publish (npm run token --
+             --room ROOM --grants publish --ttl 1d prints one)
   --ws-url   the server's WebSocket base URL; default ws://HOST:WS_PORT (localhost when HOST
              is 0.0.0.0), from the same settings as the server: env, .env, or --ws-port/--host
   --fps N    send every frame at N per second, pausing the input (for files); without it,
              frames go out as they arrive and the newest wins (for live sources)
   --name     the broadcaster's name in chat (default publish)
+  --tiers    encode the quality tiers viewers watch here, with sharp, and send them beside
+             each frame, so the server only relays them (it makes any this machine cannot
+             keep up with)
 Server settings (--ws-port, --host, --stream-secret, --data-dir, ...) are read as npm start
 reads them; npm start -- --help lists them.
 `;
@@ -24,7 +29,10 @@ export class UsageError extends Error {
 
 export interface PublishOptions {
   room: string;
+  /** The stream key ('' when a token is used instead). */
   key: string;
+  /** A token that grants publish, instead of the key; null: the key is used. */
+  token: string | null;
   /** WebSocket base URL without a trailing slash, e.g. ws://127.0.0.1:8081 */
   wsBase: string;
   fps: number;
@@ -32,10 +40,14 @@ export interface PublishOptions {
   /** A file path, or '-' for stdin. */
   input: string;
   /** Where the defaults came from, for the first log line. */
-  keySource: 'flag' | 'secret';
+  keySource: 'flag' | 'secret' | 'token';
+  /** Encode the watched tiers here (--tiers). */
+  tiers: boolean;
 }
 
-const OWN_FLAGS = new Set(['--room', '--key', '--ws-url', '--fps', '--name']);
+const OWN_FLAGS = new Set(['--room', '--key', '--token', '--ws-url', '--fps', '--name']);
+// Own flags without a value: the next argument is never taken for one (it may be the input file).
+const OWN_SWITCHES = new Set(['--tiers']);
 
 /**
  * The publish command line. Its own flags are parsed here; every other `--flag` is a server
@@ -44,6 +56,7 @@ const OWN_FLAGS = new Set(['--room', '--key', '--ws-url', '--fps', '--name']);
  */
 export function parsePublishArgs(argv: readonly string[], env: Record<string, string | undefined>, envFile: string | null): PublishOptions | null {
   const own = new Map<string, string>();
+  const switches = new Set<string>();
   const serverArgs: string[] = [];
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -59,6 +72,11 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (OWN_SWITCHES.has(name)) {
+      if (eq > 0) throw new UsageError(`${name} takes no value`);
+      switches.add(name);
+      continue;
+    }
     // A value follows unless it looks like another option ('-' alone is stdin, never a value).
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
     if (value === undefined && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) value = argv[++i]!;
@@ -74,7 +92,7 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
     config = loadConfig({ env, argv: serverArgs, envFile });
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw new UsageError(err.message.replace('run with --help for the list', 'publish takes --room, --key, --ws-url, --fps, --name and the server settings npm start -- --help lists'));
+      throw new UsageError(err.message.replace('run with --help for the list', 'publish takes --room, --key, --token, --ws-url, --fps, --name, --tiers and the server settings npm start -- --help lists'));
     }
     throw err;
   }
@@ -84,8 +102,10 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
   if (!Number.isFinite(fps) || fps < 0 || fps > 240) throw new UsageError('--fps must be a number from 0 to 240');
   if (positionals.length > 1) throw new UsageError('one input at most');
 
-  let key = own.get('--key');
-  const keySource = key === undefined ? 'secret' : 'flag';
+  const token = own.get('--token') ?? null;
+  if (token !== null && own.has('--key')) throw new UsageError('give --key or --token, not both');
+  let key = token === null ? own.get('--key') : '';
+  const keySource = token !== null ? 'token' : key === undefined ? 'secret' : 'flag';
   if (key === undefined) {
     const secret = findStreamSecret(config.streamSecret, config.dataDir);
     if (!secret) {
@@ -99,7 +119,7 @@ export function parsePublishArgs(argv: readonly string[], env: Record<string, st
   const wsBase = (own.get('--ws-url') ?? `ws://${reachableHost(config.host)}:${config.wsPort}`).replace(/\/+$/, '');
   if (!/^wss?:\/\//.test(wsBase)) throw new UsageError(`--ws-url must start with ws:// or wss://, got ${JSON.stringify(wsBase)}`);
   if (own.get('--ws-url') === undefined && config.wsPort === 0) throw new UsageError('WS_PORT is 0 (a free port picked at start): give --ws-url or the port the server printed');
-  return { room, key, wsBase, fps, name: own.get('--name') ?? 'publish', input: positionals[0] ?? '-', keySource };
+  return { room, key, token, wsBase, fps, name: own.get('--name') ?? 'publish', input: positionals[0] ?? '-', keySource, tiers: switches.has('--tiers') };
 }
 
 /** The address to connect to for a server listening on `host`: a wildcard means this machine. */

@@ -4,6 +4,9 @@ export interface StatusSample {
   dropped: number;
   bytes: number;
   viewers: number | null;
+  /** With --tiers: the tiers encoded here, and the bytes of tier frames sent so far. */
+  tiers?: readonly string[];
+  tierBytes?: number;
 }
 
 interface Terminal {
@@ -19,7 +22,7 @@ const RATE_WINDOW_MS = 2000;
  * with log lines printed above it: what is sent and dropped, the frame and bit rate, viewers.
  */
 export class StatusLine {
-  private samples: { at: number; sent: number; bytes: number }[] = [];
+  private samples: { at: number; sent: number; bytes: number; tierBytes: number }[] = [];
   private shown = '';
 
   constructor(private readonly term: Terminal) {}
@@ -30,7 +33,7 @@ export class StatusLine {
   }
 
   update(s: StatusSample, now = performance.now()): void {
-    this.samples.push({ at: now, sent: s.sent, bytes: s.bytes });
+    this.samples.push({ at: now, sent: s.sent, bytes: s.bytes, tierBytes: s.tierBytes ?? 0 });
     while (this.samples.length > 2 && this.samples[1]!.at <= now - RATE_WINDOW_MS) this.samples.shift();
     this.shown = fitTo(formatStatus(s, this.samples), this.term.columns);
     this.term.write(`\r\x1b[K${this.shown}`);
@@ -43,7 +46,7 @@ export class StatusLine {
   }
 }
 
-export function formatStatus(s: StatusSample, samples: readonly { at: number; sent: number; bytes: number }[]): string {
+export function formatStatus(s: StatusSample, samples: readonly { at: number; sent: number; bytes: number; tierBytes?: number }[]): string {
   const first = samples[0];
   const last = samples[samples.length - 1];
   const secs = first && last && last.at > first.at ? (last.at - first.at) / 1000 : 0;
@@ -51,7 +54,10 @@ export function formatStatus(s: StatusSample, samples: readonly { at: number; se
   const kbps = secs > 0 ? ((last!.bytes - first!.bytes) * 8) / 1000 / secs : 0;
   const state = s.state === 'live' ? 'live' : s.state === 'retrying' ? 'reconnecting' : 'connecting';
   const viewers = s.viewers === null ? '– viewers' : `${s.viewers} viewer${s.viewers === 1 ? '' : 's'}`;
-  return `${state} · sent ${s.sent} · dropped ${s.dropped} · ${fps.toFixed(1)} fps · ${Math.round(kbps)} kbit/s · ${viewers}`;
+  const line = `${state} · sent ${s.sent} · dropped ${s.dropped} · ${fps.toFixed(1)} fps · ${Math.round(kbps)} kbit/s · ${viewers}`;
+  if (!s.tiers) return line;
+  const tierKbps = secs > 0 ? (((last!.tierBytes ?? 0) - (first!.tierBytes ?? 0)) * 8) / 1000 / secs : 0;
+  return `${line} · tiers ${s.tiers.length ? `${s.tiers.join(',')} +${Math.round(tierKbps)} kbit/s` : 'none'}`;
 }
 
 function fitTo(line: string, columns: number | undefined): string {

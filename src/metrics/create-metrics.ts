@@ -9,6 +9,7 @@ import { registerBusMetrics } from './bus-metrics.js';
 import { registerSocketGauges, type SocketStats } from './socket-gauges.js';
 import { PromPusherTelemetry, registerPusherGauges } from './pusher-metrics.js';
 import type { PusherStats } from '../transport/pusher/pusher-transport.js';
+import { registerTierGauges } from './tier-gauges.js';
 
 const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -51,6 +52,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     pusher,
     http(app, rooms) {
       registerRoomGauges(registry, rooms);
+      registerTierGauges(registry, rooms, opts.qualities ?? []);
       registerBusMetrics(registry, rooms.broker);
       registerBusiestRooms(registry, rooms, opts.roomLabels ?? 0);
       registerMetricsRoute(app, registry);

@@ -4,11 +4,11 @@ import { it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
-import { describeNeeding, skipWithout } from '../helpers/binaries.js';
+import { describeNeeding } from '../helpers/binaries.js';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
 import { nginxClusterSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort, waitFor } from '../helpers/free-port.js';
-import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
+import { nginxSkip, startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { RedisServer, redisSkip } from '../helpers/redis-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 
@@ -17,7 +17,7 @@ const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
 function skipReason(): false | string {
   if (!existsSync(repoFile('dist/web/viewer.html'))) return 'the pages are not built (dist/web/viewer.html): nothing to load through nginx';
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`;
-  return skipWithout('nginx', 'nginx-light') || redisSkip();
+  return nginxSkip() || redisSkip();
 }
 
 const waitState = (p: Page, s: string, timeout = 15_000) =>

@@ -19,7 +19,7 @@ interface ShareSpec {
 
 const env = process.env;
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
-const quiet: BrokerEvents = { chat() {}, frame() {}, remoteBroadcast() {}, remoteViewers() {}, remoteDemand() {}, busState() {} };
+const quiet: BrokerEvents = { chat() {}, frame() {}, remoteBroadcast() {}, remoteViewers() {}, remoteDemand() {}, busState() {}, roomState() {} };
 
 const broker = new RedisBroker({
   url: env.REDIS_URL!,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -60,7 +60,17 @@ describe('docker-compose.yml', () => {
     }
     assert.ok(!s.beamcast.ports, 'beamcast is reached through nginx only');
     assert.ok(s.nginx.ports.some((p: string) => String(p).endsWith(':80')), 'nginx publishes port 80');
+    assert.ok(s.nginx.ports.some((p: string) => String(p).endsWith(':443')), 'nginx publishes port 443 (HTTPS, for phones)');
     assert.equal(mountOf('nginx', './deploy/nginx/beamcast.conf'), '/etc/nginx/conf.d/default.conf');
+    // HTTPS: the certificate directory nginx.conf names, filled by the script the image runs first.
+    const site443 = readRepoFile('deploy/nginx/beamcast.conf');
+    assert.match(site443, /^\s*listen 443 ssl;/m);
+    assert.equal(mountOf('nginx', './deploy/nginx/certs'), '/etc/nginx/certs');
+    assert.match(site443, /^\s*ssl_certificate\s+\/etc\/nginx\/certs\/beamcast\.crt;/m);
+    assert.match(mountOf('nginx', './deploy/nginx/self-signed-cert.sh') ?? '', /^\/docker-entrypoint\.d\/[\w-]+\.sh$/, 'the nginx image runs it before starting');
+    assert.ok((statSync(repoFile('deploy/nginx/self-signed-cert.sh')).mode & 0o111) !== 0, 'the image runs only executable scripts');
+    assert.doesNotMatch(s.nginx.image, /alpine/, 'an image with openssl (Debian) makes the certificate');
+    assert.match(String(s.nginx.environment.TLS_NAMES), /^\$\{TLS_NAMES[:-]/);
     assert.equal(s.nginx.depends_on.beamcast.condition, 'service_healthy');
 
     // Scaled out: several replicas of one service, all on the redis service.

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
-import { describeNeeding, skipWithout } from '../helpers/binaries.js';
+import { describeNeeding } from '../helpers/binaries.js';
 import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort, waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
-import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
+import { nginxSkip, startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 import Pusher from 'pusher';
@@ -19,7 +19,7 @@ import { once } from '../helpers/pusher-server.js';
 
 const PUSHER_ENV = { PUSHER_APP_ID: '11', PUSHER_APP_KEY: 'nginx-key', PUSHER_APP_SECRET: 'nginx-secret' };
 
-describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
+describeNeeding(nginxSkip(), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
   let beamcast: BeamcastProcess;
   let nginx: NginxServer;
   const logDir = mkdtempSync(join(tmpdir(), 'beamcast-nginx-log-'));

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { findBinary } from '../helpers/binaries.js';
 import { ensureBuilt } from '../helpers/ensure-built.js';
-import { jpegInfo, realJpeg, until } from '../helpers/media.js';
+import { CountingEncoder, jpegInfo, realJpeg, until } from '../helpers/media.js';
 import { TEST_SECRET, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { mintOverHttp, setPrivate } from '../helpers/room-admin.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,9 +48,9 @@ function runBuiltCli(args: string[], cwd: string, env: Record<string, string> = 
 function ffmpegIntoPublish(
   format: 'mjpeg' | 'mpjpeg',
   cliArgs: string[],
-  opts: { realtime?: boolean; onLog?: (log: string) => void } = {},
+  opts: { realtime?: boolean; onLog?: (log: string) => void; size?: string } = {},
 ): Promise<{ code: number | null; log: string }> {
-  const input = [...(opts.realtime ? ['-re'] : []), '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10'];
+  const input = [...(opts.realtime ? ['-re'] : []), '-f', 'lavfi', '-i', `testsrc=size=${opts.size ?? '320x240'}:rate=10`];
   // A live (-re) source runs longer, so it is still sending while the CLI backs off and retries.
   const seconds = opts.realtime ? '6' : '2';
   const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...input, '-t', seconds, '-f', format, '-'], {
@@ -98,6 +99,23 @@ describe('publish CLI', () => {
     const f = await viewer.nextFrame();
     assert.deepEqual(await jpegInfo(f.bytes.subarray(24)), { width: 160, height: 120, hasExif: false });
     await viewer.close();
+  });
+
+  it('broadcasts with a token that grants publish instead of the key, to a private room', async () => {
+    await setPrivate(server.httpUrl(''), 'cli-token', server.key('cli-token'), true);
+    const publish = await mintOverHttp(server.httpUrl(''), 'cli-token', server.key('cli-token'), ['publish']);
+    const watch = await mintOverHttp(server.httpUrl(''), 'cli-token', server.key('cli-token'), ['watch']);
+    const viewer = await TestClient.connect(server.wsUrl('cli-token', { token: watch }));
+    await viewer.nextText('history');
+    const { code, log } = await ffmpegIntoPublish('mjpeg', ['--room', 'cli-token', '--token', publish, '--ws-url', wsBase(), '--fps', '25']);
+    assert.equal(code, 0, log);
+    assert.match(log, /20 frames sent/);
+    assert.ok(!log.includes(publish), 'the token is not printed');
+    assert.equal(viewer.frames().length, 20);
+    await viewer.close();
+    const refused = await ffmpegIntoPublish('mjpeg', ['--room', 'cli-token', '--token', watch, '--ws-url', wsBase()]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.log, /403 NOT_ALLOWED/);
   });
 
   it('gives up with a clear message on a wrong key', async () => {
@@ -198,5 +216,48 @@ describe('publish CLI', () => {
     } finally {
       input.rm();
     }
+  });
+});
+
+describe('publish --tiers', () => {
+  let server: TestServer;
+  const encoder = new CountingEncoder();
+  beforeAll(async () => {
+    server = await startTestServer({}, { jpegEncoder: encoder.encode });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('encodes the tiers viewers watch with sharp and sends them with each frame, so the server encodes none', async () => {
+    const viewers = await Promise.all(['source', 'sd', 'thumb'].map((quality) => TestClient.connect(server.wsUrl('edge', { quality }))));
+    for (const v of viewers) await v.nextText('history');
+    const [src, sd, thumb] = viewers as [TestClient, TestClient, TestClient];
+    const args = ['--room', 'edge', '--key', server.key('edge'), '--ws-url', `ws://127.0.0.1:${server.wsPort}`, '--fps', '10', '--tiers'];
+    const { code, log } = await ffmpegIntoPublish('mjpeg', args, { size: '1280x720' });
+    assert.equal(code, 0, log);
+    assert.match(log, /encoding tiers here: sd, thumb/);
+    assert.match(log, /20 frames sent, 0 dropped/);
+    const tierFrames = Number(/(\d+) tier frames sent/.exec(log)?.[1]);
+    assert.ok(tierFrames >= 30, `tier frames for most of the 20 frames: ${log}`);
+    await until(() => src.frames().length === 20, 'every source frame', 5000);
+    assert.ok(sd.frames().length >= 15 && thumb.frames().length >= 15, `${sd.frames().length} sd and ${thumb.frames().length} thumb frames`);
+    for (const f of sd.frames()) assert.deepEqual(await jpegInfo(f.bytes.subarray(24)), { width: 640, height: 360, hasExif: false });
+    for (const f of thumb.frames()) assert.deepEqual(await jpegInfo(f.bytes.subarray(24)), { width: 160, height: 90, hasExif: false });
+    const seqs = new Set(src.frames().map((f) => f.seq));
+    assert.ok(sd.frames().every((f) => seqs.has(f.seq)), 'tier frames carry their source frame\'s seq');
+    assert.equal(encoder.total, 0, 'the server encoded nothing');
+    await Promise.all(viewers.map((v) => v.close()));
+  });
+
+  it('encodes nothing while nobody watches a tier', async () => {
+    const src = await TestClient.connect(server.wsUrl('idle-tiers'));
+    await src.nextText('history');
+    const args = ['--room', 'idle-tiers', '--key', server.key('idle-tiers'), '--ws-url', `ws://127.0.0.1:${server.wsPort}`, '--fps', '10', '--tiers'];
+    const { code, log } = await ffmpegIntoPublish('mjpeg', args);
+    assert.equal(code, 0, log);
+    assert.match(log, /, 0 tier frames sent/);
+    assert.doesNotMatch(log, /encoding tiers here/);
+    await src.close();
   });
 });

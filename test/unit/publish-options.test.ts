@@ -18,6 +18,16 @@ test('publish defaults to the server settings: WS_PORT, HOST and a key derived f
   const u = parse(['--room', 'lab', '--key', 'k', '--ws-url', 'wss://cam.example/', '-'], { WS_PORT: '9001' })!;
   assert.deepEqual([u.wsBase, u.key, u.keySource, u.input], ['wss://cam.example', 'k', 'flag', '-']);
   assert.equal(parse(['--help']), null);
+  // A token that grants publish goes instead of the key: no key is derived.
+  const t = parse(['--room', 'lab', '--token', 'abc.def'], { STREAM_SECRET: 's3' })!;
+  assert.deepEqual([t.token, t.key, t.keySource], ['abc.def', '', 'token']);
+});
+
+test('--tiers is a switch: the argument after it is still the input', () => {
+  assert.equal(parse(['--room', 'lab', '--key', 'k'])!.tiers, false);
+  const o = parse(['--room', 'lab', '--key', 'k', '--tiers', 'in.mjpeg'])!;
+  assert.deepEqual([o.tiers, o.input], [true, 'in.mjpeg']);
+  assert.throws(() => parse(['--room', 'lab', '--key', 'k', '--tiers=yes']), /--tiers takes no value/);
 });
 
 test('publish refuses what it cannot use, in words', () => {
@@ -27,6 +37,7 @@ test('publish refuses what it cannot use, in words', () => {
   assert.throws(() => parse(['--room', 'lab', '--key', 'k', '--ws-port', '0']), /WS_PORT is 0/);
   assert.throws(() => parse(['--room', 'lab', '--key']), /--key needs a value/);
   assert.throws(() => parse(['--room', 'lab', '--key', 'k', 'a', 'b']), /one input at most/);
+  assert.throws(() => parse(['--room', 'lab', '--key', 'k', '--token', 't']), /--key or --token, not both/);
 });
 
 test('the status line redraws in place, keeps log lines above it and fits the terminal', () => {

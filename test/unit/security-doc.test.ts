@@ -6,6 +6,8 @@ import { ERROR_INTERVAL_MS } from '../../src/core/error-reporter.js';
 import { WAITING_ROOM_CHAT } from '../../src/core/room.js';
 import { MAX_STRIKES, RATE_GRACE, STRIKE_WINDOW_MS } from '../../src/core/strikes.js';
 import { MAX_JPEG_MARKERS } from '../../src/core/strip-jpeg-metadata.js';
+import { MAX_TOKEN_LENGTH, MAX_TOKEN_TTL_SECONDS } from '../../src/core/viewer-token.js';
+import { MAX_SLOW_MODE_SECONDS } from '../../src/protocol/index.js';
 import { CloseCodes, ErrorCodes, REQUEST_COSTS, ROOM_NAME_PATTERN } from '../../src/protocol/index.js';
 
 const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
@@ -41,13 +43,17 @@ const FIXED: Record<string, string> = {
   'room names': '1–64 chars of a-z, 0-9, _ and -',
   'display name characters: no control, format (bidi, zero-width), separator, private-use or blank characters': 'checkName',
   'WebSocket handshake version': '13',
-  'request costs': `history ${REQUEST_COSTS.history}, quality ${REQUEST_COSTS.quality}, ping ${REQUEST_COSTS.ping}`,
+  'request costs': `history ${REQUEST_COSTS.history}, quality ${REQUEST_COSTS.quality}, ping ${REQUEST_COSTS.ping}, encoding ${REQUEST_COSTS.encoding}`,
+  'tier frame picture': "no wider than the tier or the source, no taller than the source's shape",
   'cached frame on a tier switch': 'only with no unsent video',
   'JPEG markers outside scan data': String(MAX_JPEG_MARKERS),
   '`error` messages per code': `1 a ${ERROR_INTERVAL_MS === 1000 ? 'second' : `${ERROR_INTERVAL_MS} ms`}`,
   'over-rate messages forgiven': `${RATE_GRACE} within ${STRIKE_WINDOW_MS / 1000} s`,
   'strikes (invalid messages, and over-rate ones past the grace)': `${MAX_STRIKES} within ${STRIKE_WINDOW_MS / 1000} s`,
   'MJPEG parts a client holds': '1',
+  'longest validity of a viewer token': `${MAX_TOKEN_TTL_SECONDS / 86400} days`,
+  'characters of a viewer token': String(MAX_TOKEN_LENGTH),
+  'seconds of slow mode a room may be set to': String(MAX_SLOW_MODE_SECONDS),
 };
 
 // Every setting that bounds what a client may cost, or who may connect, has a row.

@@ -15,7 +15,8 @@ export interface ChatViewElements {
 
 // Within this many pixels of the bottom counts as "at the bottom": keep following new messages.
 const STICK_PX = 40;
-const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'CHAT_UNAVAILABLE', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED']);
+const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'CHAT_UNAVAILABLE', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED', 'NOT_ALLOWED']);
+const NO_CHAT = 'Your link lets you watch this private room, not chat in it.';
 const NAME_WORDS: Record<string, string> = {
   NAME_TOO_LONG: 'That name is too long.',
   BAD_NAME: 'Names cannot contain invisible or control characters.',
@@ -98,6 +99,14 @@ export class ChatView {
     this.chatRatePerSec = limits.chatRatePerSec;
   }
 
+  /** Whether this connection may post (`welcome.grants`, `access`): without `chat` the box says why. */
+  setCanChat(can: boolean, why = NO_CHAT): void {
+    this.e.input.disabled = !can;
+    this.e.form.querySelector<HTMLButtonElement>('button[type="submit"]')!.disabled = !can;
+    this.e.input.placeholder = can ? 'Say something…' : why;
+    this.e.form.classList.toggle('read-only', !can);
+  }
+
   apply(r: ChatSyncResult): void {
     if (r.reset) this.clear();
     if (r.show.length === 0) return;
@@ -122,6 +131,7 @@ export class ChatView {
       CHAT_EMPTY: 'Type a message first.',
       CHAT_TOO_LONG: `That message is too long.`,
       CHAT_UNAVAILABLE: 'Chat is briefly unavailable: your message was not sent. Try again in a moment.',
+      NOT_ALLOWED: NO_CHAT,
       ...NAME_WORDS,
     };
     this.error(words[msg.code] ?? ErrorCodes[msg.code].message);

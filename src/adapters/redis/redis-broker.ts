@@ -9,6 +9,7 @@ import { RedisClaims } from './redis-claims.js';
 import { RedisConnections, redactUrl } from './redis-connections.js';
 import { FrameRelay } from './redis-frame-relay.js';
 import { RedisKeys } from './redis-keys.js';
+import { recordFromStored, RedisRoomState } from './redis-room-state.js';
 import { RoomPresence } from './room-presence.js';
 import { readDemand } from './tier-demand.js';
 
@@ -64,6 +65,7 @@ export class RedisBroker implements Broker {
   private readonly chat: RedisChat;
   private readonly claims: RedisClaims;
   private readonly relay: FrameRelay;
+  readonly roomState: RedisRoomState;
   private readonly leaseMs: number;
   private events: BrokerEvents | null = null;
   private readonly watched = new Map<string, Watched>();
@@ -80,6 +82,7 @@ export class RedisBroker implements Broker {
     this.conns = new RedisConnections(opts.url, `beamcast-${this.nodeId}`, opts.log, (up) => this.onBusState(up));
     this.channels = new RedisChannelBus({ conns: this.conns, keys: this.keys, nodeId: this.nodeId, leaseMs: this.leaseMs, log: opts.log });
     this.chat = new RedisChat({ conns: this.conns, keys: this.keys, capacity: opts.chatHistory, ttlMs: opts.roomTtlMs });
+    this.roomState = new RedisRoomState(this.conns, this.keys, opts.roomTtlMs);
     this.claims = new RedisClaims({
       conns: this.conns,
       keys: this.keys,
@@ -290,6 +293,9 @@ export class RedisBroker implements Broker {
       case 'chat':
         if (w) this.events?.chat(room, m.m as ChatMessage, String(m.e));
         return;
+      case 'state':
+        if (w && typeof m.k === 'string') this.events?.roomState(room, m.k, recordFromStored(m.r));
+        return;
       case 'v':
         if (w && m.n !== this.nodeId && w.presence.set(String(m.n), Number(m.c))) this.events?.remoteViewers(room, w.presence.remote);
         return;
@@ -404,7 +410,10 @@ export class RedisBroker implements Broker {
     await cmd.set(k.node(this.nodeId), '1', 'PX', this.leaseMs).catch((err: unknown) => this.conns.noteError(err, 'node lease'));
     await this.claims.renewAll();
     const p = cmd.pipeline() as Scripted;
-    for (const room of this.watched.keys()) this.chat.touch(p, room);
+    for (const room of this.watched.keys()) {
+      this.chat.touch(p, room);
+      this.roomState.touch(p, room);
+    }
     for (const [room, viewers] of this.viewers) p.hset(k.viewers(room), this.nodeId, viewers).pexpire(k.viewers(room), this.opts.roomTtlMs);
     await p.exec().catch(() => {});
     await Promise.all([...this.watched.keys()].map((room) => this.syncRoom(room)));

@@ -37,6 +37,10 @@ export class RedisKeys {
   summary(room: string): string {
     return `${this.prefix}summary:${room}`;
   }
+  /** A room's shared records (settings, moderation state): one hash field per record. */
+  roomState(room: string): string {
+    return `${this.prefix}room-state:${room}`;
+  }
   rooms(): string {
     return `${this.prefix}rooms`;
   }

@@ -72,6 +72,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       req.log.info({ code: 'BODY_TOO_LARGE', url: req.url.split('?')[0] }, 'request refused');
       return replyError(reply, 'BODY_TOO_LARGE');
     }
+    // A body that is not JSON, or not declared as such, on the routes that take one.
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      req.log.info({ code: 'BAD_BODY', url: req.url.split('?')[0] }, 'request refused');
+      return replyError(reply, 'BAD_BODY', err.message);
+    }
     return reply.send(err);
   });
   await registerSecurityHeaders(app, {

@@ -4,7 +4,7 @@ import type { Broker } from '../../core/broker/broker.js';
 import { ChannelHub } from '../../core/channels/channel-hub.js';
 import type { ConnectionLimiter } from '../../core/connection-limiter.js';
 import type { Log } from '../../core/log.js';
-import { publicRoomAccess, type RoomAccess } from '../../core/room-access.js';
+import { publicRoomAccess, type FollowAccess } from '../../core/room-access.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import type { Uws } from '../ws/load-uws.js';
 import type { WsRoute } from '../ws/ws-route.js';
@@ -39,7 +39,7 @@ export interface PusherTransportOptions {
   log: Log;
   telemetry?: PusherTelemetry;
   /** Who may follow rooms through their channels (public rooms: everyone). */
-  access?: RoomAccess;
+  access?: FollowAccess;
   /** Webhook batching and retry timings (tests shorten them). */
   webhooks?: Omit<WebhookSenderOptions, 'apps' | 'telemetry' | 'log'>;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PusherApp } from '../../../config/pusher-apps/pusher-app.js';
-import type { RoomAccess } from '../../../core/room-access.js';
+import type { FollowAccess } from '../../../core/room-access.js';
 import { senderColor } from '../../../core/sender-color.js';
 import { checkName } from '../../../protocol/index.js';
 import { PusherAuthErrors, type PusherAuthErrorName } from '../../../protocol/pusher/codes.js';
@@ -11,7 +11,7 @@ import { isSocketId } from '../socket-id.js';
 
 export interface AuthRouteDeps {
   directory: PusherAppDirectory;
-  access: RoomAccess;
+  access: FollowAccess;
   maxNameLength: number;
 }
 
@@ -87,7 +87,7 @@ export function registerAuthRoute(app: FastifyInstance, deps: AuthRouteDeps): vo
       if (!isSocketId(socketId) || channel === undefined) return authError(reply, 'BAD_AUTH_REQUEST');
       const room = roomOfChannel(channel);
       if (!room?.presence || !room.valid) return authError(reply, 'NOT_A_ROOM_CHANNEL');
-      if (deps.access.canFollow(room.room, { token: str(b.token) }) !== 'allowed') {
+      if ((await deps.access.canFollow(room.room, { token: str(b.token) })) !== 'allowed') {
         req.log.info({ room: room.room, code: 'ROOM_FORBIDDEN' }, 'room channel auth refused');
         return authError(reply, 'ROOM_FORBIDDEN');
       }

@@ -1,5 +1,5 @@
 import type { Peer } from '../../../core/peer.js';
-import type { FollowCredentials, RoomAccess } from '../../../core/room-access.js';
+import type { FollowAccess, FollowCredentials } from '../../../core/room-access.js';
 import type { EventEncoder } from '../../../core/room-events.js';
 import type { RoomRegistry } from '../../../core/room-registry.js';
 import type { Member, Room } from '../../../core/room.js';
@@ -31,12 +31,12 @@ export class RoomFollowers {
 
   constructor(
     private readonly rooms: RoomRegistry,
-    private readonly access: RoomAccess,
+    private readonly access: FollowAccess,
   ) {}
 
   /** The room, held and ready here, or why it cannot be followed. */
   async open(name: string, credentials: FollowCredentials): Promise<OpenedRoom> {
-    if (this.access.canFollow(name, credentials) !== 'allowed') return { ok: false, error: 'ROOM_FORBIDDEN' };
+    if ((await this.access.canFollow(name, credentials)) !== 'allowed') return { ok: false, error: 'ROOM_FORBIDDEN' };
     // Anyone can make a room name up: rooms nobody has been live in are bounded, as for viewers.
     if (!this.rooms.canHost(name)) return { ok: false, error: 'ROOM_UNAVAILABLE' };
     const room = this.rooms.getOrCreate(name);
