@@ -1,6 +1,7 @@
 // Command-line options of the Pusher scenario (`npm run loadtest -- --scenario pusher ...`).
 // Parsing is pure so it can be tested.
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { OptionsError } from './options.js';
 import type { PusherApp } from './pusher-targets.js';
 
@@ -29,6 +30,8 @@ export interface PusherOptions {
   sourceAddresses: number;
   json: string | null;
   serverEnv: Record<string, string>;
+  /** beamcast's built entry to spawn instead of this checkout's (another version's dist/server/main.js). */
+  entry: string | null;
   profile: string | null;
   progress: boolean;
 }
@@ -56,6 +59,7 @@ trigger → delivery, and server CPU per 1000 deliveries.
   --workers W           subscriber threads (default: CPU count, at most 4)
   --source-addresses N  spread subscribers over 127.0.0.1..N (default: one per 20000)
   --server-env K=V      extra env for a spawned beamcast (repeatable)
+  --entry FILE          spawn this beamcast build (e.g. another checkout's dist/server/main.js)
   --profile DIR         spawned servers write a V8 CPU profile into DIR (node --cpu-prof)
   --json FILE           write every figure as JSON
   --no-progress         no live progress line
@@ -95,6 +99,7 @@ export function parsePusherOptions(argv: readonly string[], cpus = availablePara
     sourceAddresses: 0,
     json: null,
     serverEnv: {},
+    entry: null,
     profile: null,
     progress: true,
   };
@@ -158,6 +163,7 @@ export function parsePusherOptions(argv: readonly string[], cpus = availablePara
         o.serverEnv[kv.slice(0, k)] = kv.slice(k + 1);
         break;
       }
+      case '--entry': o.entry = resolve(next()); break;
       case '--profile': o.profile = next(); break;
       case '--json': o.json = next(); break;
       case '--no-progress': o.progress = false; break;
@@ -169,6 +175,7 @@ export function parsePusherOptions(argv: readonly string[], cpus = availablePara
   if (o.spawn && (o.wsUrl || o.httpUrl)) throw new OptionsError('--spawn and --ws-url/--http-url exclude each other');
   if (!o.spawn && (!o.httpUrl || !appGiven)) throw new OptionsError('a running server needs --http-url (its HTTP API) and --app ID:KEY:SECRET');
   if (o.target !== 'beamcast' && !o.spawn) throw new OptionsError('--target needs --spawn');
+  if (o.entry && !o.spawn) throw new OptionsError('--entry needs --spawn');
   if (o.sourceAddresses === 0) o.sourceAddresses = Math.max(1, Math.ceil(o.subscribers / 20_000));
   return o;
 }

@@ -43,7 +43,7 @@ async function startServer(o: PusherOptions, name: PusherTarget, warnings: strin
   }
   if (name === 'beamcast') {
     const env = { PUSHER_APP_ID: o.app.id, PUSHER_APP_KEY: o.app.key, PUSHER_APP_SECRET: o.app.secret, ...o.serverEnv };
-    const s = await spawnTarget('beamcast', { env, nodeArgs, maxFrameBytes: 0, maxFps: 30, chatRate: 1 });
+    const s = await spawnTarget('beamcast', { env, nodeArgs, entry: o.entry ?? undefined, maxFrameBytes: 0, maxFps: 30, chatRate: 1 });
     return { host: s.host, wsPort: s.wsPort, httpBase: `http://${s.host}:${s.httpPort}`, probe: procProbe(s.pid), collectGarbage: () => s.collectGarbage(), stop: () => s.stop() };
   }
   const s = await spawnPusherTarget(name, o.app, nodeArgs);

@@ -19,6 +19,8 @@ describe('pusher scenario options', () => {
     assert.equal(o.eventBytes, 300);
     assert.equal(o.rounds, 3);
     assert.equal(o.workers, 2);
+    assert.equal(o.entry, null);
+    assert.match(parsePusherOptions(['--spawn', '--entry', 'old/dist/server/main.js']).entry!, /^\/.*old\/dist\/server\/main\.js$/);
   });
 
   it('refuses what cannot work, with the reason', () => {
@@ -28,6 +30,7 @@ describe('pusher scenario options', () => {
     assert.throws(() => parsePusherOptions(['--spawn', '--compare', 'socketio']), /unknown target "socketio"/);
     assert.throws(() => parsePusherOptions(['--spawn', '--channel', 'private-x']), /public channel/);
     assert.throws(() => parsePusherOptions(['--spawn', '--viewers', '10']), /unknown option "--viewers"/);
+    assert.throws(() => parsePusherOptions(['--ws-url', 'ws://h:1', '--http-url', 'http://h:2', '--app', 'a:b:c', '--entry', 'main.js']), /--entry needs --spawn/);
     assert.equal(parsePusherOptions(['--ws-url', 'ws://h:1', '--http-url', 'http://h:2', '--app', 'a:b:c']).app.secret, 'c');
   });
 });
