@@ -1,5 +1,6 @@
 // Screenshots of the three pages for the README (desktop 1280×800 and a 390 px wide phone),
-// taken from a real server with the fake camera streaming.
+// taken from a real server with the fake camera streaming, people in the room (each page its own
+// person, in a browser context of its own) and the broadcaster's moderation controls.
 //   npm run screenshots     (writes docs/screenshots/*.png)
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,9 +16,8 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 async function page(browser: Browser, server: TestServer, path: string, name: string, size = DESKTOP): Promise<Page> {
-  const w = await openPage(browser, size);
-  await w.page.goto(server.httpUrl('/static/icon.svg'));
-  await w.page.evaluate((n) => localStorage.setItem('beamcast.name', n), name);
+  const w = await openPage(await browser.createBrowserContext(), size);
+  await w.page.evaluateOnNewDocument((n) => localStorage.setItem('beamcast.name', n), name);
   await w.page.goto(server.httpUrl(path));
   return w.page;
 }
@@ -28,18 +28,20 @@ async function say(p: Page, text: string): Promise<void> {
   await sleep(250);
 }
 
-async function shot(p: Page, file: string, size = DESKTOP): Promise<void> {
+async function shot(p: Page, file: string, size = DESKTOP, prepare?: () => Promise<void>): Promise<void> {
   await p.setViewport(size);
   await p.evaluate(() => {
     (document.activeElement as HTMLElement | null)?.blur();
     window.scrollTo(0, 0);
   });
+  await prepare?.();
   await sleep(600);
   await p.screenshot({ path: join(out, file) });
   console.log(`wrote docs/screenshots/${file}`);
 }
 
-const server = await startTestServer();
+// With join and leave notices, as a server has them.
+const server = await startTestServer({}, { audience: {} });
 const browser = await launchBrowser();
 try {
   const emptyHome = await page(browser, server, '/', 'guest');
@@ -66,6 +68,27 @@ try {
   await shot(v1, 'viewer-phone.png', PHONE);
   await shot(cam, 'camera-desktop.png');
   await shot(cam, 'camera-phone.png', PHONE);
+
+  // Moderation: a message deleted for everyone, and the buttons next to a message and a person.
+  const v3 = await page(browser, server, '/viewer/backyard', 'deals4u');
+  await v3.waitForFunction(() => document.body.dataset.state === 'live');
+  await say(v3, 'Cheap followers!!! visit my page');
+  await cam.waitForFunction(() => [...document.querySelectorAll('#chat-log .chat-text')].some((e) => e.textContent?.startsWith('Cheap')));
+  const spam = '#chat-log .chat-msg[data-name="deals4u"]';
+  await cam.hover(spam);
+  await cam.click(`${spam} .mod-action[data-action="delete"]`);
+  await cam.waitForSelector('#chat-log .chat-msg.removed');
+  await cam.select('#slow-mode', '30');
+  await sleep(800);
+  await shot(cam, 'camera-moderation-desktop.png', DESKTOP, async () => {
+    await cam.$eval('#chat-log', (log) => (log.scrollTop = log.scrollHeight));
+    await sleep(100);
+    const rows = await cam.$$('#chat-log .chat-msg[data-name="maria"]');
+    const box = (await rows[rows.length - 1]!.boundingBox())!;
+    await cam.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  });
+  await v1.waitForFunction(() => document.querySelector('#chat-log .chat-msg.removed') !== null);
+  await shot(v1, 'viewer-moderated-phone.png', PHONE);
   const home = await page(browser, server, '/', 'guest');
   await home.waitForSelector('.room-card');
   await sleep(1200);

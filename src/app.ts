@@ -13,6 +13,9 @@ import type { RoomOptions } from './core/room-options.js';
 import { RoomAccess } from './core/room-access.js';
 import { RoomRegistry } from './core/room-registry.js';
 import { deriveTokenKey } from './core/viewer-token.js';
+import { deriveIdentityKey } from './core/identity.js';
+import { HubAudienceRoster } from './core/audience/hub-audience-roster.js';
+import { DEFAULT_AUDIENCE_OPTIONS, type AudienceOptions } from './core/audience/room-audience.js';
 import { noopTelemetry, type Telemetry } from './core/telemetry.js';
 import type { Limits } from './protocol/index.js';
 import { startHttpServer, type HttpServer } from './transport/http/http-server.js';
@@ -63,6 +66,8 @@ export interface Extensions {
   pusherTelemetry?: PusherTelemetry;
   /** Webhook timings (tests shorten the retries). */
   webhooks?: PusherTransportOptions['webhooks'];
+  /** Viewer list and join notice timings (tests shorten them). */
+  audience?: Partial<AudienceOptions>;
 }
 
 // How often empty rooms past their TTL are swept.
@@ -119,19 +124,29 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     tiers: config.qualityTiers.filter((t) => qualities.includes(t.name)).map((t) => ({ name: t.name, maxWidth: t.maxWidth, quality: t.quality })),
     telemetry,
     log,
+    audience: { ...DEFAULT_AUDIENCE_OPTIONS, noticesMaxViewers: config.joinNoticesMaxViewers, ...ext.audience },
   };
   // Rooms are shared through the broker: Redis when scaled out, this process otherwise.
   const broker = ext.broker ?? createBroker(config, qualities, log.child({ component: 'bus' }));
   const rooms = new RoomRegistry(roomOptions, broker, config.roomTtl * 1000, config.maxWaitingRooms);
   // Viewer tokens are signed with a key derived from the secret, never with the secret itself.
   const tokenKey = deriveTokenKey(secret.secret);
-  const access = new RoomAccess(tokenKey, rooms);
+  // Public ids of people (identity=) and the hashed addresses bans keep, from another derived key.
+  const identityKey = deriveIdentityKey(secret.secret);
+  const access = new RoomAccess(tokenKey, rooms, identityKey);
   // One count per address across WebSockets and MJPEG streams.
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp, config.connectRate, config.connectBurst);
   let draining = false;
   let ready = false;
+  const pusherApps = ext.pusherApps ?? loadPusherApps(config).apps;
+  // Rooms' people are members of their presence channels, so Pusher clients see the same list.
+  const roster = new HubAudienceRoster(pusherApps.map((a) => ({ id: a.id, maxMembers: a.maxPresenceMembersPerChannel })));
+  rooms.setAudienceRoster(roster);
   const pusher = createPusherTransport({
-    apps: ext.pusherApps ?? loadPusherApps(config).apps,
+    apps: pusherApps,
+    hooks: roster,
+    identityKey,
+    visitor: (room, address, identity) => access.visitor(room, address, identity),
     broker,
     rooms,
     limiter,
@@ -143,6 +158,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     webhooks: ext.webhooks,
     access,
   });
+  roster.attach(pusher.hub);
   rooms.onBusState((up) => pusher.busState(up));
   await broker.start(rooms);
   rooms.addTap(media);
@@ -158,6 +174,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     policy: {
       secret: secret.secret,
       tokenKey,
+      identityKey,
       allowedOrigins: config.allowedOrigins,
       maxNameLength: config.maxNameLength,
       qualities,

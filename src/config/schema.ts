@@ -183,6 +183,12 @@ export const configSchema = {
   }),
   connectBurst: field({ env: 'CONNECT_BURST', default: 30, parse: int(1, 100_000), doc: 'new connections a client address may open at once' }),
   chatHistory: field({ env: 'CHAT_HISTORY', default: 500, parse: int(50, 100_000), doc: 'chat messages kept per room for history and recovery' }),
+  joinNoticesMaxViewers: field({
+    env: 'JOIN_NOTICES_MAX_VIEWERS',
+    default: 100,
+    parse: int(0, 1_000_000),
+    doc: 'rooms with more viewers than this get no join and leave notices in their chat; 0: no room gets them (a room switches them off with joinNotices)',
+  }),
   idleTimeout: field({
     env: 'IDLE_TIMEOUT',
     default: 60,

@@ -1,5 +1,6 @@
 import { ErrorCodes, checkName, isValidRoomName, type ErrorCode, type Grant, type Role } from '../protocol/index.js';
 import type { ConnectionLimiter } from './connection-limiter.js';
+import { addressTag, isIdentity, publicIdOf } from './identity.js';
 import type { RoomRegistry } from './room-registry.js';
 import { isValidStreamKey } from './stream-key.js';
 import { verifyToken } from './viewer-token.js';
@@ -28,6 +29,10 @@ export interface Admitted {
   tokenGrants: Grant[] | null;
   /** A token that did not verify in a room that needed none: reported to the client after `welcome`. */
   tokenError: ErrorCode | null;
+  /** The person's public id, from `identity=` (null: none given; the connection gets a random id). */
+  publicId: string | null;
+  /** The client's address as bans remember it (hashed). */
+  addressTag: string;
 }
 
 export type Admission = Admitted | { ok: false; code: ErrorCode };
@@ -36,6 +41,8 @@ export interface AdmissionPolicy {
   secret: string;
   /** Viewer tokens are signed with it (deriveTokenKey). */
   tokenKey: Buffer;
+  /** Public ids and address tags are made with it (deriveIdentityKey). */
+  identityKey: Buffer;
   allowedOrigins: readonly string[];
   maxNameLength: number;
   qualities: readonly string[];
@@ -72,6 +79,9 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
   const name = named.name;
   const quality = q.get('quality') || policy.qualities[0]!;
   if (!policy.qualities.includes(quality)) return refuse('BAD_QUALITY');
+  const identity = q.get('identity');
+  if (identity !== null && identity !== '' && !isIdentity(identity)) return refuse('BAD_IDENTITY');
+  const publicId = identity ? publicIdOf(policy.identityKey, info.room, identity) : null;
   const sinceRaw = q.get('since');
   let since: number | null = null;
   if (sinceRaw !== null && sinceRaw !== '') {
@@ -83,7 +93,8 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
   if (role === 'viewer' && !rooms.canHost(info.room)) return refuse('TOO_MANY_WAITING_ROOMS');
   const slot = limiter.acquire(info.address);
   if (slot !== 'ok') return refuse(slot === 'too_many' ? 'TOO_MANY_CONNECTIONS' : 'CONNECTING_TOO_FAST');
-  return { ok: true, room: info.room, role, name, quality, since, address: info.address, token, tokenGrants, tokenError: null };
+  const tag = addressTag(policy.identityKey, info.room, info.address);
+  return { ok: true, room: info.room, role, name, quality, since, address: info.address, token, tokenGrants, tokenError: null, publicId, addressTag: tag };
 }
 
 function originAllowed(origin: string, allowed: readonly string[]): boolean {

@@ -6,6 +6,8 @@ export const ERROR_INTERVAL_MS = 1000;
 interface CodeState {
   at: number;
   dropped: number;
+  /** When the restriction behind the latest refusal ends (MUTED, SLOW_MODE), if it has one. */
+  until?: number;
 }
 
 /**
@@ -21,12 +23,13 @@ export class ErrorReporter {
 
   constructor(private readonly send: (msg: ErrorMessage) => void) {}
 
-  report(code: ErrorCode, now: number): void {
+  report(code: ErrorCode, now: number, until?: number): void {
     let st = this.codes.get(code);
     if (!st) {
       st = { at: 0, dropped: 0 };
       this.codes.set(code, st);
     }
+    st.until = until;
     if (now - st.at < ERROR_INTERVAL_MS) {
       st.dropped++;
       this.schedule(st.at + ERROR_INTERVAL_MS - now);
@@ -43,6 +46,7 @@ export class ErrorReporter {
   private emit(code: ErrorCode, st: CodeState, dropped: number, now: number): void {
     const msg: ErrorMessage = { type: 'error', code, message: ErrorCodes[code].message };
     if (dropped > 0) msg.dropped = dropped;
+    if (st.until !== undefined) msg.until = st.until;
     st.at = now;
     st.dropped = 0;
     this.send(msg);

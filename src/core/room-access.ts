@@ -1,13 +1,20 @@
 import { settingsFrom, type ErrorCode, type Grant, type RoomSettings } from '../protocol/index.js';
 import { liveRecord } from './broker/room-state.js';
 import { effectiveGrants } from './grants.js';
+import { addressTag, isIdentity, publicIdOf } from './identity.js';
+import { ADDRESS_BAN_PREFIX, BAN_PREFIX, untilOf } from './moderation/moderation-records.js';
 import type { RoomRegistry } from './room-registry.js';
 import { SETTINGS_KEY } from './room-settings-holder.js';
 import { verifyToken } from './viewer-token.js';
 
-/** What a client presents to follow a room from another protocol (Pusher's room channels): a viewer token, if any. */
+/** What a client presents to follow a room from another protocol (Pusher's room channels). */
 export interface FollowCredentials {
+  /** A viewer token. */
   token?: string;
+  /** The channel was signed by an auth endpoint, which answered for access (private-room.{room}). */
+  signed?: boolean;
+  /** Who asks, for bans (the auth endpoint knows the address and maybe an identity). */
+  who?: Visitor;
 }
 
 export type FollowVerdict = 'allowed' | 'forbidden';
@@ -22,6 +29,12 @@ export const publicRoomAccess: FollowAccess = {
   canFollow: () => 'allowed',
 };
 
+/** Who is asking, as bans know people: their public id (if they sent an identity) and their address, hashed. */
+export interface Visitor {
+  publicId: string | null;
+  addressTag: string | null;
+}
+
 export type AccessVerdict =
   | {
       ok: true;
@@ -34,7 +47,7 @@ export type AccessVerdict =
       /** A token that did not verify, in a room where none was needed: tell the client, admit it anyway. */
       tokenError: ErrorCode | null;
     }
-  | { ok: false; code: ErrorCode };
+  | { ok: false; code: ErrorCode; until?: number };
 
 /**
  * Who may do what in a room: the one place every transport (WebSocket upgrades, snapshots and
@@ -45,7 +58,17 @@ export class RoomAccess implements FollowAccess {
   constructor(
     private readonly tokenKey: Buffer,
     private readonly rooms: RoomRegistry,
+    private readonly identityKey: Buffer | null = null,
   ) {}
+
+  /** A visitor from an address, with an identity if it sent one (an invalid one counts as none). */
+  visitor(room: string, address: string, identity?: string | null): Visitor {
+    if (!this.identityKey) return { publicId: null, addressTag: null };
+    return {
+      publicId: identity && isIdentity(identity) ? publicIdOf(this.identityKey, room, identity) : null,
+      addressTag: addressTag(this.identityKey, room, address),
+    };
+  }
 
   /**
    * May the holder of `token` (or nobody's, when it is null or empty) do `grant` in `room`?
@@ -57,24 +80,48 @@ export class RoomAccess implements FollowAccess {
    *   TOKEN_EXPIRED, one without the grant NOT_ALLOWED. While the room's settings cannot be read,
    *   a token with the grant is enough and nothing else is (SETTINGS_UNAVAILABLE): privacy never
    *   depends on the bus being up.
+   * - A visitor a moderator banned (its id or its address) is BANNED until the ban ends.
    */
-  async authorizeRoomAccess(room: string, token: string | null | undefined, grant: Grant): Promise<AccessVerdict> {
+  async authorizeRoomAccess(room: string, token: string | null | undefined, grant: Grant, who?: Visitor): Promise<AccessVerdict> {
     if (grant === 'publish') return this.publish(room, token);
-    return this.decide(room, token, grant, await this.settingsOf(room));
+    const [settings, banned] = await Promise.all([this.settingsOf(room), who ? this.bannedUntil(room, who) : null]);
+    const verdict = this.decide(room, token, grant, settings);
+    return verdict.ok && banned !== null ? { ok: false, code: 'BANNED', until: banned } : verdict;
   }
 
   /** Following a room (Pusher's room channels) is watching it: the same rule, the same tokens. */
   async canFollow(room: string, credentials: FollowCredentials): Promise<FollowVerdict> {
-    return (await this.authorizeRoomAccess(room, credentials.token ?? null, 'watch')).ok ? 'allowed' : 'forbidden';
+    if (credentials.signed) return 'allowed';
+    return (await this.authorizeRoomAccess(room, credentials.token ?? null, 'watch', credentials.who)).ok ? 'allowed' : 'forbidden';
   }
 
   /**
    * The same answer at once when the room is held here with known settings (the usual case: a
    * join to a room that has people); undefined when only the store can tell.
    */
-  authorizeNow(room: string, token: string | null | undefined, grant: Exclude<Grant, 'publish'>): AccessVerdict | undefined {
-    const settings = this.rooms.get(room)?.settings;
-    return settings ? this.decide(room, token, grant, settings) : undefined;
+  authorizeNow(room: string, token: string | null | undefined, grant: Exclude<Grant, 'publish'>, who?: Visitor): AccessVerdict | undefined {
+    const held = this.rooms.get(room);
+    const settings = held?.settings;
+    if (!held || !settings || (who && !held.moderation.isRead)) return undefined;
+    const verdict = this.decide(room, token, grant, settings);
+    const banned = who ? held.moderation.bannedUntil(who.publicId, who.addressTag) : null;
+    return verdict.ok && banned !== null ? { ok: false, code: 'BANNED', until: banned } : verdict;
+  }
+
+  /** When a ban of the visitor ends (null: not banned): from the room held here, else the shared store. */
+  private async bannedUntil(room: string, who: Visitor): Promise<number | null> {
+    const held = this.rooms.get(room);
+    if (held?.moderation.isRead) return held.moderation.bannedUntil(who.publicId, who.addressTag);
+    const store = this.rooms.broker.roomState;
+    const keys = [who.publicId && BAN_PREFIX + who.publicId, who.addressTag && ADDRESS_BAN_PREFIX + who.addressTag].filter((k): k is string => !!k);
+    try {
+      const records = await Promise.all(keys.map((k) => store.get(room, k)));
+      const until = Math.max(0, ...records.map((r) => untilOf(liveRecord(r)?.value) ?? 0));
+      return until > Date.now() ? until : null;
+    } catch {
+      // Unreadable: nobody is held out on a ban nobody can read (bans are no privacy rule).
+      return null;
+    }
   }
 
   private publish(room: string, token: string | null | undefined): AccessVerdict {

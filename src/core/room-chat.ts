@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../protocol/index.js';
 import type { Broker, ChatDraft, ChatPage } from './broker/broker.js';
+import { applyMarkers, isRemovable, tombstone } from './chat-record.js';
 import type { Log } from './log.js';
 
 export interface RoomChatSink {
@@ -41,7 +42,7 @@ export class RoomChat {
 
   private seed(page: ChatPage): void {
     this.epoch = page.epoch;
-    this.items = page.messages.slice(Math.max(0, page.messages.length - this.capacity));
+    this.items = applyMarkers(page.messages.slice(Math.max(0, page.messages.length - this.capacity)));
     this.latest = page.latestId;
     this.ready = true;
   }
@@ -103,6 +104,12 @@ export class RoomChat {
     return { epoch: this.epoch, latestId: this.latest, messages: items.slice(start, start + max), truncated: since + 1 < oldest };
   }
 
+  /** A message still in the window here, by id (tombstones included). */
+  find(id: number): ChatMessage | undefined {
+    const first = this.items[0]?.id;
+    return first === undefined ? undefined : this.items[id - first];
+  }
+
   /** The newest `n` messages, oldest first. */
   last(n: number): ChatMessage[] {
     return this.items.slice(Math.max(0, this.items.length - n));
@@ -127,7 +134,18 @@ export class RoomChat {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /**
+   * Moderators' markers change what is kept (see chat-record.ts): a `delete` leaves a tombstone
+   * where its target was, a `clear` drops everything before it. Ids stay consecutive either way.
+   */
   private append(msg: ChatMessage): void {
+    if (msg.kind === 'clear') this.items = [];
+    else if (msg.kind === 'delete' && msg.target !== undefined) {
+      const first = this.items[0]?.id ?? 0;
+      const i = msg.target - first;
+      const target = this.items[i];
+      if (target && target.id === msg.target && isRemovable(target)) this.items[i] = tombstone(target);
+    }
     this.items.push(msg);
     this.latest = msg.id;
     if (this.items.length > this.capacity) this.items.shift();
@@ -153,7 +171,7 @@ export class RoomChat {
         if (since === null || page.epoch !== this.epoch) {
           const fresh = this.ready && page.epoch !== this.epoch;
           this.epoch = page.epoch;
-          this.items = page.messages.slice(Math.max(0, page.messages.length - this.capacity));
+          this.items = applyMarkers(page.messages.slice(Math.max(0, page.messages.length - this.capacity)));
           this.latest = page.latestId;
           if (fresh) this.sink.reset(page);
           break;

@@ -12,7 +12,11 @@ export type RoomEvent =
   /** Coalesced: the room's viewer count (cluster-wide) and live state. */
   | { type: 'presence'; viewers: number; live: boolean }
   /** The chat log started afresh (another epoch): members drop the ids they had and reload. */
-  | { type: 'chat-reset'; epoch: string; latestId: number };
+  | { type: 'chat-reset'; epoch: string; latestId: number }
+  /** Who is in the room, as our protocol's `audience` message (already JSON: it is the same for everyone). */
+  | { type: 'audience'; json: string }
+  /** Slow mode changed: one chat message per `seconds` per person (0: off). */
+  | { type: 'slowmode'; seconds: number };
 
 /** Turns room events into one protocol's text messages; null: this protocol has no such message. */
 export interface EventEncoder {

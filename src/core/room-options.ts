@@ -1,4 +1,5 @@
 import type { Limits, TierInfo } from '../protocol/index.js';
+import type { AudienceOptions } from './audience/room-audience.js';
 import type { Log } from './log.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -18,4 +19,6 @@ export interface RoomOptions {
   tiers?: readonly TierInfo[];
   telemetry: Telemetry;
   log: Log;
+  /** Viewer list and join notices (defaults: DEFAULT_AUDIENCE_OPTIONS). */
+  audience?: Partial<AudienceOptions>;
 }

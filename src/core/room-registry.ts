@@ -1,4 +1,6 @@
 import { settingsFrom, type ChatMessage, type RoomSettings, type RoomSummary } from '../protocol/index.js';
+import type { AudienceRoster } from './audience/audience-roster.js';
+import { MemoryAudienceRoster } from './audience/memory-audience-roster.js';
 import type { BroadcastClaim, Broker, BrokerEvents } from './broker/broker.js';
 import { liveRecord, type RoomRecord } from './broker/room-state.js';
 import { Room, type FrameTap, type RoomEvents } from './room.js';
@@ -24,6 +26,7 @@ export class RoomRegistry implements BrokerEvents {
   private waiting = 0;
   private summaryTimer: NodeJS.Timeout | null = null;
   private readonly busListeners: ((up: boolean) => void)[] = [];
+  private roster!: AudienceRoster;
   private readonly events: RoomEvents = {
     wentPublic: (room) => {
       if (this.rooms.get(room.name) === room) this.waiting--;
@@ -40,12 +43,22 @@ export class RoomRegistry implements BrokerEvents {
     private readonly ttlMs: number,
     private readonly maxWaiting = Number.MAX_SAFE_INTEGER,
   ) {
+    this.setAudienceRoster(new MemoryAudienceRoster());
     if (broker.clustered) {
       this.summaryTimer = setInterval(() => {
         for (const room of this.rooms.values()) if (room.broadcaster) this.publishSummary(room);
       }, SUMMARY_INTERVAL_MS);
       this.summaryTimer.unref();
     }
+  }
+
+  /**
+   * Where rooms keep who is in them (the presence channels, so Pusher clients see the same
+   * members): set at boot, before any room exists. Without one, a room's people are this process's.
+   */
+  setAudienceRoster(roster: AudienceRoster): void {
+    this.roster = roster;
+    roster.onTransition((room, userId, joined) => this.rooms.get(room)?.audience.onTransition(userId, joined));
   }
 
   /** Taps see every accepted frame of rooms created after they are added: add them at boot. */
@@ -87,7 +100,7 @@ export class RoomRegistry implements BrokerEvents {
   getOrCreate(name: string): Room {
     let room = this.rooms.get(name);
     if (!room) {
-      room = new Room(name, this.opts, this.broker, this.taps, this.events);
+      room = new Room(name, this.opts, this.broker, this.taps, this.events, this.roster);
       this.rooms.set(name, room);
       this.waiting++;
     }
@@ -154,7 +167,7 @@ export class RoomRegistry implements BrokerEvents {
 
   dispose(): void {
     if (this.summaryTimer) clearInterval(this.summaryTimer);
-    for (const room of this.rooms.values()) room.dispose();
+    for (const room of this.rooms.values()) room.dispose(true);
     this.rooms.clear();
     this.waiting = 0;
   }
@@ -166,7 +179,7 @@ export class RoomRegistry implements BrokerEvents {
   }
 
   frame(room: string, tier: string, frame: Uint8Array): void {
-    this.rooms.get(room)?.remoteFrame(tier, frame, Date.now());
+    this.rooms.get(room)?.frames.remoteFrame(tier, frame, Date.now());
   }
 
   remoteBroadcast(room: string, claim: BroadcastClaim | null): void {
@@ -178,7 +191,7 @@ export class RoomRegistry implements BrokerEvents {
   }
 
   remoteDemand(room: string, tiers: ReadonlySet<string>): void {
-    this.rooms.get(room)?.setRemoteDemand(tiers);
+    this.rooms.get(room)?.frames.setRemoteDemand(tiers);
   }
 
   busState(up: boolean): void {
@@ -187,11 +200,14 @@ export class RoomRegistry implements BrokerEvents {
     for (const room of this.rooms.values()) {
       room.chat.resync();
       void room.reloadSettings().then(() => this.publishSummary(room));
+      void room.moderation.reload();
+      room.audience.resync();
     }
   }
 
   roomState(room: string, key: string, record: RoomRecord | null): void {
     if (key === SETTINGS_KEY) this.applySettings(room, settingsFrom(liveRecord(record)?.value));
+    else this.rooms.get(room)?.onRecord(key, record);
   }
 
   /**

@@ -25,6 +25,8 @@ export class RoomSettingsHolder {
      * so no change can fall between the read and the first announcement.
      */
     subscribed: Promise<void> | null = null,
+    /** Slow mode changed (not on the first read). */
+    private readonly onSlowModeChanged: (seconds: number) => void = () => {},
   ) {
     this.loaded = this.load(subscribed);
   }
@@ -38,9 +40,10 @@ export class RoomSettingsHolder {
   }
 
   apply(settings: RoomSettings): void {
-    const was = this.value?.private ?? null;
+    const was = this.value;
     this.value = settings;
-    if (was !== settings.private) this.onPrivacyChanged(settings.private);
+    if ((was?.private ?? null) !== settings.private) this.onPrivacyChanged(settings.private);
+    if (was !== null && was.slowModeSeconds !== settings.slowModeSeconds) this.onSlowModeChanged(settings.slowModeSeconds);
   }
 
   /** Reads the settings again (after the bus came back: changes made meanwhile were not announced here). */

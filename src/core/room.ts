@@ -1,88 +1,24 @@
-import {
-  FRAME_HEADER_BYTES,
-  readJpegSize,
-  writeRelayedAt,
-  type ChatMessage,
-  type ImageSize,
-  type RoomSettings,
-  type RoomSummary,
-  type Sender,
-  type TierInfo,
-} from '../protocol/index.js';
-import type { BroadcastClaim, Broker, ChatPage } from './broker/broker.js';
-import { EdgeTiers, fitsTier } from './edge-tiers.js';
-import { FpsMeter } from './fps-meter.js';
-import { FrameChannel } from './frame-channel.js';
-import type { FrameSink, Peer } from './peer.js';
+import type { ChatMessage, RoomSettings, RoomSummary, Sender } from '../protocol/index.js';
+import type { AudienceRoster } from './audience/audience-roster.js';
+import { MemoryAudienceRoster } from './audience/memory-audience-roster.js';
+import { DEFAULT_AUDIENCE_OPTIONS, RoomAudience, type AudienceConnection } from './audience/room-audience.js';
+import type { BroadcastClaim, Broker, ChatDraft, ChatPage } from './broker/broker.js';
+import type { RoomRecord } from './broker/room-state.js';
+import type { ModerationOrder } from './moderation/moderate-request.js';
+import { performModeration, type ModerationResult } from './moderation/moderation-actions.js';
+import { RoomModeration } from './moderation/room-moderation.js';
 import { RoomChat } from './room-chat.js';
-import { RoomSettingsHolder } from './room-settings-holder.js';
 import type { EventEncoder, RoomEvent } from './room-events.js';
+import { RoomFrames } from './room-frames.js';
 import type { RoomOptions } from './room-options.js';
-import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
-import type { TierOrigin } from './telemetry.js';
+import { RoomSettingsHolder } from './room-settings-holder.js';
+import type { FrameTap, Member, RoomEvents, ViewerSink } from './room-types.js';
 
-/** A connection inside a room, as rooms see it. */
-export interface Member {
-  readonly peer: Peer;
-  readonly sender: Sender;
-  /** Turns room events into this member's protocol. */
-  readonly encoder: EventEncoder;
-  quality: string;
-  /** A text send to this member was dropped; the member must reconnect and recover. */
-  onSendDropped(): void;
-  /** Another broadcaster took the room over, on this node or another: this one must go. */
-  onReplaced(): void;
-  /** The room turned private or public: the member checks what it may still do, and goes if nothing. */
-  onAccessChanged?(isPrivate: boolean): void;
-  /** The broadcaster: the tiers someone consumes may have changed (see `demandedTiers`). */
-  onDemandChanged?(): void;
-}
-
-/** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
-export interface FrameTap {
-  onSourceFrame(room: Room, frame: Uint8Array, headerLen: number): void;
-  /**
-   * Asked before an accepted frame is published to `source`. Returning true means the tap
-   * publishes the source tier itself (e.g. downscaled) with `publishTier('source', ...)`.
-   */
-  replacesSource?(room: Room, frame: Uint8Array, headerLen: number): boolean;
-  /** A tier gained a consumer (here or on another node): the tap can produce a frame for it now. */
-  onTierDemand?(room: Room, quality: string): void;
-  /** The room is gone: let go of whatever was kept for it. */
-  onRoomDisposed?(room: Room): void;
-  /** The broadcaster started (edge) or stopped (server) encoding a tier itself. */
-  onTierOrigin?(room: Room, quality: string, origin: TierOrigin): void;
-}
-
-/** What a room tells its registry about itself. */
-export interface RoomEvents {
-  /** A broadcaster went live in the room for the first time: from now on the room is public. */
-  wentPublic(room: Room): void;
-  /** The last member or viewer sink left the room. */
-  emptied(room: Room): void;
-  /** The broadcaster here went live or offline: the cluster's directory should know. */
-  liveChanged(room: Room): void;
-}
-
-// A frame younger than this is current enough for a snapshot.
-const FRESH_MS = 2000;
-
-function relayedAtOf(frame: Uint8Array): number {
-  return frame.length >= 24 ? new DataView(frame.buffer, frame.byteOffset, 24).getFloat64(16, true) : 0;
-}
+export type { FrameTap, Member, RoomEvents, ViewerSink } from './room-types.js';
 
 // Chat messages a room that has never been live keeps: anyone can make such a room up, so its
 // memory stays small until a broadcaster (who holds a key) has been live in it.
 export const WAITING_ROOM_CHAT = 50;
-
-/** A viewer without a session (an MJPEG response): frames only, ended when the room goes offline. */
-export interface ViewerSink extends FrameSink {
-  /** The broadcaster left or the room is being dropped; the sink should end and remove itself. */
-  onOffline(): void;
-  /** Came with a token that grants `watch`: stays when the room turns private. */
-  readonly canWatchPrivate?: boolean;
-}
-
 
 /**
  * One room on this node. Its broadcaster may be here or on another node (then frames, the live
@@ -94,24 +30,23 @@ export interface ViewerSink extends FrameSink {
  */
 export class Room {
   readonly chat: RoomChat;
-  /** Tiers made so far (see `channel`). */
-  readonly channels = new Map<string, FrameChannel>();
+  /** Who is in the room, its viewer list and join and leave notices. */
+  readonly audience: RoomAudience;
+  /** Mutes, bans, kicks and slow mode. */
+  readonly moderation: RoomModeration;
+  /** Its tiers, frames and who encodes them. */
+  readonly frames: RoomFrames;
   private readonly members = new Set<Member>();
   /** Members that follow the room's events without watching (see `listen`). */
   private readonly listeners = new Set<Member>();
   /** Viewers that are not connections with a session, e.g. MJPEG responses: quality per sink. */
   private readonly extraViewers = new Map<ViewerSink, string>();
-  private fpsMeter: FpsMeter | null = null;
   private everLive = false;
   private broadcasterMember: Member | null = null;
   /** The broadcaster is on another node. */
   private remoteClaim: BroadcastClaim | null = null;
   private localViewers = 0;
   private remoteViewers = 0;
-  /** Tiers consumed on other nodes, while the broadcaster is here. */
-  private remoteDemand: ReadonlySet<string> = new Set();
-  /** Which tiers the broadcaster here encodes itself; made at its first `encoding`. */
-  private edgeTiers: EdgeTiers | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
   private presenceSent = { viewers: -1, live: false, local: -1 };
   private disposed = false;
@@ -121,9 +56,6 @@ export class Room {
   liveSince: number | null = null;
   offlineSince: number | null = null;
   lastActivity = Date.now();
-  width: number | null = null;
-  height: number | null = null;
-  framesAccepted = 0;
 
   constructor(
     readonly name: string,
@@ -131,6 +63,7 @@ export class Room {
     private readonly broker: Broker,
     private readonly taps: readonly FrameTap[] = [],
     private readonly events: RoomEvents | null = null,
+    roster: AudienceRoster = new MemoryAudienceRoster(),
   ) {
     const watching = broker.watch(name);
     let synced = !watching;
@@ -142,16 +75,47 @@ export class Room {
       deliver: (msg) => this.emit({ type: 'chat', msg }),
       reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
     }, opts.log);
-    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null);
+    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null, (seconds) =>
+      this.emit({ type: 'slowmode', seconds }),
+    );
+    this.moderation = new RoomModeration(name, broker.roomState, () => this.members, opts.log, watching ?? null);
+    this.frames = new RoomFrames(this, opts, broker, taps);
+    this.audience = new RoomAudience(this, roster, { ...DEFAULT_AUDIENCE_OPTIONS, ...opts.audience }, opts.log);
+  }
+
+  /** Posts one of the room's own messages (a notice) to its chat. */
+  postNotice(draft: ChatDraft): Promise<ChatMessage> {
+    return this.chat.post(draft);
   }
 
   /** The room's chat, settings and state on the other nodes are known here: joins can be answered. */
   get isReady(): boolean {
-    return this.chat.isReady && this.isSynced() && this.settingsHolder.isRead;
+    return this.chat.isReady && this.isSynced() && this.settingsHolder.isRead && this.moderation.isRead;
   }
 
   async whenReady(): Promise<void> {
-    await Promise.all([this.synced, this.chat.whenReady(), this.settingsHolder.loaded]);
+    await Promise.all([this.synced, this.chat.whenReady(), this.settingsHolder.loaded, this.moderation.loaded]);
+  }
+
+  /** A record of the room's shared state other than its settings changed (moderation). */
+  onRecord(key: string, record: RoomRecord | null): void {
+    this.moderation.onRecord(key, record);
+  }
+
+  /** Carries out a moderator's action (the caller checked the grant). */
+  moderate(order: ModerationOrder): Promise<ModerationResult> {
+    this.lastActivity = Date.now();
+    return performModeration(
+      {
+        room: this.name,
+        broker: this.broker,
+        chat: this.chat,
+        isBroadcaster: (id) => this.broadcasterMember?.sender.id === id || this.audience.roleOf(id) === 'broadcaster',
+        applySettings: (settings) => this.applySettings(settings),
+        log: this.opts.log,
+      },
+      order,
+    );
   }
 
   /** The settings in force, or null while they are not known (the store could not be read). */
@@ -177,7 +141,7 @@ export class Room {
 
   /** Turned private: everyone here without a token that grants `watch` is sent away. */
   private onPrivacyChanged(isPrivate: boolean): void {
-    for (const m of [...this.members]) m.onAccessChanged?.(isPrivate);
+    for (const m of [...this.members, ...this.listeners]) m.onAccessChanged?.(isPrivate);
     if (!isPrivate) return;
     for (const sink of [...this.extraViewers.keys()]) {
       if (sink.canWatchPrivate) continue;
@@ -215,84 +179,12 @@ export class Room {
     return this.broadcasterMember;
   }
 
+  get lastFrameAt(): number | null {
+    return this.frames.lastFrameAt;
+  }
+
   get isFull(): boolean {
     return this.opts.maxViewersPerRoom > 0 && this.viewers >= this.opts.maxViewersPerRoom;
-  }
-
-  get lastFrameAt(): number | null {
-    return this.channels.get('source')?.lastFrameAt || null;
-  }
-
-  /** The tier's channel, made on first use; undefined for a quality the server does not offer. */
-  channel(quality: string): FrameChannel | undefined {
-    let channel = this.channels.get(quality);
-    if (!channel && this.opts.qualities.includes(quality)) {
-      channel = new FrameChannel(quality, this.opts.videoMaxBuffered, this.opts.telemetry);
-      this.channels.set(quality, channel);
-    }
-    return channel;
-  }
-
-  /** Whether anyone in the cluster consumes a tier: only then is it worth encoding. */
-  tierWanted(quality: string): boolean {
-    return (this.channels.get(quality)?.size ?? 0) > 0 || this.remoteDemand.has(quality);
-  }
-
-  /** The recompressed tiers someone consumes anywhere in the cluster, widest first: the broadcaster's `demand`. */
-  demandedTiers(): TierInfo[] {
-    return (this.opts.tiers ?? []).filter((t) => this.tierWanted(t.name)).sort((a, b) => b.maxWidth - a.maxWidth);
-  }
-
-  /** The broadcaster here encodes this tier itself now (so the server must not). */
-  tierFromEdge(quality: string): boolean {
-    return this.edgeTiers?.isEdge(quality) ?? false;
-  }
-
-  /** Who encodes a tier someone consumes, while the broadcaster is here; null otherwise. */
-  tierOrigin(quality: string): TierOrigin | null {
-    if (!this.broadcasterMember || quality === 'source' || !this.tierWanted(quality)) return null;
-    return this.edgeTiers?.origin(quality) ?? 'server';
-  }
-
-  edgeAnnounced(quality: string): boolean {
-    return this.edgeTiers?.isAnnounced(quality) ?? false;
-  }
-
-  /** The broadcaster's `encoding`: the tiers it encodes from now on; the server takes the others. */
-  announceEdgeTiers(tiers: readonly string[], now: number): void {
-    const { toEdge, toServer } = (this.edgeTiers ??= new EdgeTiers()).announce(tiers, now);
-    for (const tier of toEdge) for (const tap of this.taps) tap.onTierOrigin?.(this, tier, 'edge');
-    for (const tier of toServer) for (const tap of this.taps) tap.onTierOrigin?.(this, tier, 'server');
-  }
-
-  /**
-   * Accepts one tier frame the broadcaster encoded, of an announced tier (the session checked the
-   * tag, the tier and its rate). Never decoded: its size is read from the JPEG's SOF. The one copy
-   * strips metadata and gives it the plain 24-byte header, so it travels like a frame the server
-   * made. `incoming` is only valid during this call.
-   */
-  acceptTierFrame(quality: string, incoming: Uint8Array, headerLen: number, now: number): 'ok' | 'size' | 'unsafe' {
-    const edge = this.edgeTiers;
-    const spec = this.opts.tiers?.find((t) => t.name === quality);
-    if (!edge || !spec) return 'size';
-    const size = readJpegSize(incoming, headerLen);
-    // The source size is read every few frames; a camera that just changed shape gets a fresh read.
-    if (!fitsTier(size, spec, this.sourceSize()) && !fitsTier(size, spec, this.sourceSize(true))) return 'size';
-    const frame = copyWithoutMetadata(incoming, headerLen, FRAME_HEADER_BYTES);
-    if (frame === null) return 'unsafe';
-    frame[1] = 0;
-    frame[2] = FRAME_HEADER_BYTES;
-    frame[3] = 0;
-    writeRelayedAt(frame, now);
-    const seq = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES).getUint32(4, true);
-    const result = edge.edgeFrame(quality, seq, now)!;
-    if (result.becameEdge) for (const tap of this.taps) tap.onTierOrigin?.(this, quality, 'edge');
-    if (result.publish) {
-      this.channel(quality)?.publish(frame, now);
-      this.broker.publishFrame(this.name, quality, frame);
-      this.opts.telemetry.tierFramePublished(quality, 'edge');
-    }
-    return 'ok';
   }
 
   /** Adds a viewer or broadcaster. A broadcaster replaces the current one, who is closed. */
@@ -303,7 +195,7 @@ export class Room {
       const old = this.broadcasterMember;
       this.broadcasterMember = member;
       // What the previous broadcaster encoded, this one has yet to announce.
-      this.edgeTiers = null;
+      this.frames.forgetEdgeTiers();
       // A new claim closes a broadcaster elsewhere in the cluster; the highest fence wins.
       this.broker.claim(this.name);
       if (old) {
@@ -319,8 +211,9 @@ export class Room {
       this.events?.liveChanged(this);
     } else {
       this.localViewers++;
-      this.addToTier(member.quality, member.peer);
+      this.frames.addSink(member.quality, member.peer);
     }
+    if (member.audienceRole) this.audience.add(member as AudienceConnection);
     this.schedulePresence();
   }
 
@@ -329,11 +222,11 @@ export class Room {
    * gets the tier's frames, but no text messages. The caller checks `isFull` first.
    */
   addViewerSink(quality: string, sink: ViewerSink): void {
-    if (this.extraViewers.has(sink) || !this.channel(quality)) return;
+    if (this.extraViewers.has(sink) || !this.frames.channel(quality)) return;
     this.lastActivity = Date.now();
     this.extraViewers.set(sink, quality);
     this.localViewers++;
-    this.addToTier(quality, sink);
+    this.frames.addSink(quality, sink);
     this.schedulePresence();
   }
 
@@ -343,7 +236,7 @@ export class Room {
     this.lastActivity = Date.now();
     this.extraViewers.delete(sink);
     this.localViewers--;
-    this.removeFromTier(quality, sink);
+    this.frames.removeSink(quality, sink);
     this.schedulePresence();
     if (this.size === 0) this.events?.emptied(this);
   }
@@ -351,17 +244,18 @@ export class Room {
   leave(member: Member): void {
     if (!this.members.delete(member)) return;
     this.lastActivity = Date.now();
+    this.audience.remove(member as AudienceConnection);
     if (member.sender.role === 'broadcaster') {
       if (this.broadcasterMember === member) {
         this.broadcasterMember = null;
-        this.edgeTiers = null;
+        this.frames.forgetEdgeTiers();
         this.broker.release(this.name);
         this.goOffline(Date.now());
         this.events?.liveChanged(this);
       }
     } else {
       this.localViewers--;
-      this.removeFromTier(member.quality, member.peer);
+      this.frames.removeSink(member.quality, member.peer);
     }
     this.schedulePresence();
     // Last: the registry may drop the room (dispose clears the presence timer just set).
@@ -387,91 +281,12 @@ export class Room {
   setQuality(member: Member, quality: string): void {
     if (member.quality === quality) return;
     if (member.sender.role === 'viewer' && this.members.has(member)) {
-      this.removeFromTier(member.quality, member.peer);
+      this.frames.removeSink(member.quality, member.peer);
       member.quality = quality;
-      this.addToTier(quality, member.peer, true);
+      this.frames.addSink(quality, member.peer, true);
     } else {
       member.quality = quality;
     }
-  }
-
-  /**
-   * Accepts one validated source frame. `incoming` is only valid during this call (uWS frees it
-   * when the handler returns), so it is copied exactly once; the copy is fanned out and cached.
-   * Returns false, having relayed nothing, when the JPEG cannot be stripped of metadata safely:
-   * the caller refuses it (FRAME_UNSAFE).
-   */
-  acceptFrame(incoming: Uint8Array, headerLen: number, now: number): boolean {
-    // The one copy also drops EXIF/XMP/comments, so no frame leaves the server with metadata.
-    const frame = copyWithoutMetadata(incoming, headerLen);
-    if (frame === null) return false;
-    writeRelayedAt(frame, now);
-    this.framesAccepted++;
-    (this.fpsMeter ??= new FpsMeter()).tick(now);
-    let replaced = false;
-    for (const tap of this.taps) if (tap.replacesSource?.(this, frame, headerLen)) replaced = true;
-    if (!replaced) {
-      if ((this.framesAccepted & 15) === 1 || this.width === null) this.readSize(frame, headerLen);
-      const t0 = performance.now();
-      this.channel('source')!.publish(frame, now);
-      this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
-      this.broker.publishFrame(this.name, 'source', frame);
-    }
-    this.edgeTiers?.onSourceFrame(now);
-    for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
-    return true;
-  }
-
-  /** Delivers a frame of another tier (e.g. recompressed here); `frame` becomes that tier's cache. */
-  publishTier(quality: string, frame: Uint8Array, now: number): void {
-    // A replaced source (see FrameTap.replacesSource) defines the size viewers of `source` see.
-    if (quality === 'source') this.readSize(frame, frame[2]! | (frame[3]! << 8));
-    else {
-      // After a switch from the edge, a picture it already sent does not go out twice.
-      const seq = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES).getUint32(4, true);
-      if (this.edgeTiers && !this.edgeTiers.serverFrame(quality, seq)) return;
-      this.opts.telemetry.tierFramePublished(quality, 'server');
-    }
-    this.channel(quality)?.publish(frame, now);
-    if (this.broadcasterMember) this.broker.publishFrame(this.name, quality, frame);
-  }
-
-  /** A frame from the broadcaster's node, for a tier consumed here. */
-  remoteFrame(quality: string, frame: Uint8Array, now: number): void {
-    if (this.broadcasterMember) return;
-    if (quality === 'source') {
-      this.framesAccepted++;
-      (this.fpsMeter ??= new FpsMeter()).tick(now);
-      if ((this.framesAccepted & 15) === 1 || this.width === null) this.readSize(frame, frame[2]! | (frame[3]! << 8));
-    }
-    this.channel(quality)?.publish(frame, now);
-  }
-
-  /**
-   * The newest frame of a tier of a room broadcast from another node (a snapshot): the one
-   * here if it is current, else the cluster's copy if it is, else the next frame to arrive while
-   * this asks for the tier as a consumer (null after `timeoutMs`: the broadcaster sends none).
-   */
-  async frameFromCluster(quality: string, timeoutMs: number): Promise<Uint8Array | null> {
-    const channel = this.channel(quality);
-    if (!channel) return null;
-    const now = Date.now();
-    if (channel.size > 0 && channel.lastFrame && now - channel.lastFrameAt < FRESH_MS) return channel.lastFrame;
-    const cached = await this.broker.lastFrame(this.name, quality);
-    if (cached && Date.now() - relayedAtOf(cached) < FRESH_MS) return cached;
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (frame: Uint8Array | null) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.removeFromTier(quality, sink);
-        resolve(frame ?? cached);
-      };
-      const sink: FrameSink = { bufferedAmount: () => 0, sendFrame: (f) => finish(f) };
-      const timer = setTimeout(() => finish(null), timeoutMs);
-      this.addToTier(quality, sink);
-    });
   }
 
   /** The broadcaster is now on another node (claim), or nowhere (null). */
@@ -481,7 +296,7 @@ export class Room {
       // A newer claim elsewhere: ours was taken over.
       this.opts.log.info({ room: this.name, node: claim.node, old: local.sender.id }, 'broadcaster taken over from another node');
       this.broadcasterMember = null;
-      this.edgeTiers = null;
+      this.frames.forgetEdgeTiers();
       this.members.delete(local);
       local.onReplaced();
       this.remoteClaim = claim;
@@ -503,20 +318,13 @@ export class Room {
     this.schedulePresence();
   }
 
-  /** Tiers consumed on other nodes changed (this node broadcasts the room). */
-  setRemoteDemand(tiers: ReadonlySet<string>): void {
-    const before = this.remoteDemand;
-    this.remoteDemand = tiers;
-    for (const tier of tiers) if (!before.has(tier)) for (const tap of this.taps) tap.onTierDemand?.(this, tier);
-    this.broadcasterMember?.onDemandChanged?.();
-  }
-
   /**
    * Posts a chat message: it has its id, and is stored, once this resolves (BusUnavailableError
    * otherwise). `from` is a member's sender, or a `server` sender for a message a backend posted.
    */
   postChat(from: Sender, text: string, ref: string | undefined): Promise<ChatMessage> {
     this.lastActivity = Date.now();
+    this.audience.beforeSaid(from.id);
     const draft: Omit<ChatMessage, 'id'> = { type: 'chat', at: Date.now(), from, text };
     if (ref !== undefined) draft.ref = ref;
     return this.chat.post(draft);
@@ -530,20 +338,23 @@ export class Room {
       offlineSince: this.offlineSince,
       viewers: this.viewers,
       lastFrameAt: this.lastFrameAt,
-      width: this.width,
-      height: this.height,
-      fps: this.live && this.fpsMeter ? this.fpsMeter.fps(now) : 0,
+      width: this.frames.width,
+      height: this.frames.height,
+      fps: this.live ? this.frames.fps(now) : 0,
       chatMessages: this.chat.latestId,
     };
   }
 
-  dispose(): void {
+  /** `shuttingDown`: people who just left leave the viewer list now rather than after their grace. */
+  dispose(shuttingDown = false): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.audience.dispose(shuttingDown);
+    this.moderation.dispose();
     this.endViewerSinks();
     if (this.presenceTimer) clearTimeout(this.presenceTimer);
     this.presenceTimer = null;
-    for (const ch of this.channels.values()) ch.clear();
+    this.frames.dispose();
     this.chat.dispose();
     if (this.broadcasterMember) this.broker.release(this.name);
     if (this.presenceSent.local > 0) this.broker.reportViewers(this.name, 0);
@@ -593,50 +404,6 @@ export class Room {
     }
   }
 
-  /** The source picture's size as last read; `fresh`: read from the newest source frame now. */
-  private sourceSize(fresh = false): ImageSize | null {
-    const last = this.channels.get('source')?.lastFrame;
-    if (fresh && last) this.readSize(last, last[2]! | (last[3]! << 8));
-    return this.width !== null && this.height !== null ? { width: this.width, height: this.height } : null;
-  }
-
-  private readSize(frame: Uint8Array, headerLen: number): void {
-    const size = readJpegSize(frame, headerLen);
-    if (size) {
-      this.width = size.width;
-      this.height = size.height;
-    }
-  }
-
-  private addToTier(quality: string, sink: FrameSink, switching = false): void {
-    const channel = this.channel(quality);
-    if (!channel) return;
-    channel.add(sink, switching);
-    if (channel.size === 1) {
-      this.broker.consume(this.name, quality, true);
-      this.broadcasterMember?.onDemandChanged?.();
-      // A late joiner on a node that has no frame of this tier yet: the cluster's last one.
-      if (!channel.lastFrame && !this.broadcasterMember && this.broker.clustered) void this.fetchLastFrame(quality, channel);
-    }
-    for (const tap of this.taps) tap.onTierDemand?.(this, quality);
-  }
-
-  private removeFromTier(quality: string, sink: FrameSink): void {
-    const channel = this.channels.get(quality);
-    if (!channel) return;
-    channel.delete(sink);
-    if (channel.size > 0) return;
-    this.broker.consume(this.name, quality, false);
-    this.broadcasterMember?.onDemandChanged?.();
-    // Frames stop coming from the other nodes: let no later joiner start on a stale picture.
-    if (!this.broadcasterMember && this.broker.clustered) channel.clear();
-  }
-
-  private async fetchLastFrame(quality: string, channel: FrameChannel): Promise<void> {
-    const frame = await this.broker.lastFrame(this.name, quality);
-    if (frame && !channel.lastFrame && !this.disposed) this.remoteFrame(quality, frame, Date.now());
-  }
-
   // Joins and leaves are coalesced: hundreds of joins in a burst cost one presence message, and
   // one report of this node's count to the broker.
   private schedulePresence(): void {
@@ -647,7 +414,10 @@ export class Room {
       if (localViewers !== this.presenceSent.local) this.broker.reportViewers(this.name, localViewers);
       const changed = viewers !== this.presenceSent.viewers || live !== this.presenceSent.live;
       this.presenceSent = { viewers, live, local: localViewers };
-      if (changed) this.emit({ type: 'presence', viewers, live });
+      if (changed) {
+        this.emit({ type: 'presence', viewers, live });
+        this.audience.schedule();
+      }
     }, this.opts.presenceIntervalMs);
     this.presenceTimer.unref();
   }

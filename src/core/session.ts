@@ -6,6 +6,7 @@ import {
   checkFrame,
   isNameReservedForBroadcaster,
   readTierTag,
+  type AudienceRole,
   type ClientMessageType,
   type ErrorCode,
   type Grant,
@@ -18,6 +19,8 @@ import { ErrorReporter } from './error-reporter.js';
 import { effectiveGrants } from './grants.js';
 import { historyPageJson } from './history-page.js';
 import type { Log } from './log.js';
+import { parseModerate } from './moderation/moderate-request.js';
+import { isModerationAction } from './moderation/moderation-records.js';
 import type { Peer } from './peer.js';
 import type { EventEncoder } from './room-events.js';
 import type { Member, Room } from './room.js';
@@ -43,6 +46,10 @@ export interface SessionInit {
   tokenGrants?: readonly Grant[] | null;
   /** The token did not verify, in a room that needed none: said after `welcome` (the connection stays). */
   tokenError?: ErrorCode | null;
+  /** The person's public id (`identity=`); absent or null: the connection's own random id. */
+  publicId?: string | null;
+  /** The client's address as bans remember it (hashed). */
+  addressTag?: string;
 }
 
 const MAX_REF_LENGTH = 64;
@@ -59,6 +66,7 @@ export function newSessionId(): string {
 export class Session implements Member {
   readonly sender: Sender;
   readonly encoder: EventEncoder;
+  readonly addressTag: string | undefined;
   quality: string;
   private readonly room: Room;
   private keptLog: Log | null = null;
@@ -86,8 +94,10 @@ export class Session implements Member {
     readonly peer: Peer,
     private readonly init: SessionInit,
     private readonly opts: RoomOptions,
-    id = newSessionId(),
+    private readonly connId = newSessionId(),
   ) {
+    const id = init.publicId ?? connId;
+    this.addressTag = init.addressTag;
     this.room = init.room;
     this.quality = init.quality;
     this.encoder = init.encoder;
@@ -98,12 +108,24 @@ export class Session implements Member {
       this.nameRefused = true;
     }
     name ||= init.role === 'broadcaster' ? 'broadcaster' : `viewer-${id.slice(0, 4)}`;
+    // The colour follows the id: the same person keeps it across reconnects (identity=).
     this.sender = { id, name, color: senderColor(id), role: init.role };
     this.traceFrames = init.role === 'broadcaster' && (init.log.isLevelEnabled?.('trace') ?? false);
   }
 
   get role(): Role {
     return this.init.role;
+  }
+
+  /** How the viewer list shows this connection's person. */
+  get audienceRole(): AudienceRole {
+    if (this.role === 'broadcaster') return 'broadcaster';
+    return this.grants.includes('moderate') ? 'moderator' : 'viewer';
+  }
+
+  /** Moderators and the broadcaster are not muted and not slowed down. */
+  private get exempt(): boolean {
+    return this.role === 'broadcaster' || this.grants.includes('moderate');
   }
 
   /**
@@ -113,7 +135,7 @@ export class Session implements Member {
    */
   get log(): Log {
     if (this.keptLog) return this.keptLog;
-    const child = this.init.log.child({ conn: this.sender.id, room: this.room.name, role: this.init.role });
+    const child = this.init.log.child({ conn: this.connId, room: this.room.name, role: this.init.role });
     if (this.init.role === 'broadcaster') this.keptLog = child;
     return child;
   }
@@ -151,6 +173,8 @@ export class Session implements Member {
       limits: this.opts.limits,
       private: isPrivate,
       grants: [...this.grants],
+      slowModeSeconds: room.settings?.slowModeSeconds ?? 0,
+      mutedUntil: this.exempt ? null : room.moderation.mutedUntil(this.sender.id),
     };
     this.peer.sendText(JSON.stringify(welcome));
     this.sendHistory(this.init.since);
@@ -158,7 +182,7 @@ export class Session implements Member {
     this.joined = true;
     if (this.role === 'broadcaster') this.demandNotice().sendNow();
     this.opts.telemetry.connectionOpened(this.role);
-    this.log.info({ name: this.sender.name, quality: this.quality }, 'connection open');
+    this.log.info({ name: this.sender.name, id: this.sender.id, quality: this.quality }, 'connection open');
     if (this.nameRefused) this.reject('NAME_RESERVED', false);
     if (this.init.tokenError) this.reject(this.init.tokenError, false);
   }
@@ -190,13 +214,26 @@ export class Session implements Member {
     this.peer.sendText(JSON.stringify({ type: 'access', private: isPrivate, grants: [...this.grants] }));
   }
 
+  /** Its person was muted or unmuted by a moderator (on any node). */
+  onMuted(until: number | null): void {
+    if (!this.joined || this.closeReason || this.exempt) return;
+    this.peer.sendText(JSON.stringify({ type: 'muted', until }));
+  }
+
+  /** A moderator kicked (until null) or banned its person: the connection goes, and does not come back by itself. */
+  onRemoved(until: number | null): void {
+    if (this.role === 'broadcaster') return;
+    if (until === null) this.closeWith('kicked', CloseCodes.KICKED);
+    else this.closeWith('banned', CloseCodes.BANNED);
+  }
+
   onDemandChanged(): void {
     if (this.joined) this.demandNotice().changed();
   }
 
   private demandNotice(): DemandNotice {
     return (this.demand ??= new DemandNotice(
-      () => this.room.demandedTiers(),
+      () => this.room.frames.demandedTiers(),
       (msg) => this.peer.sendText(JSON.stringify(msg)),
     ));
   }
@@ -249,7 +286,7 @@ export class Session implements Member {
       this.report('FRAME_RATE_LIMITED', now);
       return;
     }
-    if (!this.room.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
+    if (!this.room.frames.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
     if (this.traceFrames) this.log.trace({ bytes: bytes.length }, 'frame accepted');
   }
 
@@ -307,9 +344,36 @@ export class Session implements Member {
       }
       case 'quality':
         return this.onQuality(m.quality);
+      case 'moderate':
+        return this.onModerate(m);
       case 'encoding':
         return this.onEncoding(m.tiers);
     }
+  }
+
+  private onModerate(m: Record<string, unknown>): void {
+    const { telemetry } = this.opts;
+    const order = parseModerate(m);
+    if (!order) {
+      telemetry.moderation(isModerationAction(m.action) ? m.action : 'unknown', 'refused');
+      return this.reject('BAD_MESSAGE', true);
+    }
+    if (!this.grants.includes('moderate')) {
+      telemetry.moderation(order.action, 'refused');
+      this.log.info({ action: order.action, code: 'NOT_ALLOWED' }, 'moderation refused');
+      return this.reject('NOT_ALLOWED', true);
+    }
+    this.room.moderate(order).then((r) => {
+      if (r.ok) {
+        telemetry.moderation(order.action, 'done');
+        this.log.info({ ...order, by: this.sender.id }, 'moderation');
+        if (!this.ended) this.peer.sendText(JSON.stringify(r.ack));
+        return;
+      }
+      telemetry.moderation(order.action, r.code === 'MODERATION_UNAVAILABLE' ? 'failed' : 'refused');
+      this.log.info({ ...order, by: this.sender.id, code: r.code }, 'moderation refused');
+      if (!this.ended) this.reject(r.code, false);
+    });
   }
 
   private onChat(text: unknown, ref: unknown): void {
@@ -330,11 +394,19 @@ export class Session implements Member {
       return this.reject(refused, false);
     }
     const now = Date.now();
+    // Mutes and slow mode come before the rate limit: a message they hold back costs no budget.
+    const slowMode = this.room.settings?.slowModeSeconds ?? 0;
+    const rule = this.room.moderation.checkChat(this.sender.id, this.exempt, slowMode, now);
+    if (!rule.ok) {
+      telemetry.chatRefused(rule.code);
+      return this.rateLimited(rule.code, now, rule.until);
+    }
     this.chatBucket ??= new TokenBucket(limits.chatRatePerSec, limits.chatBurst, now);
     if (!this.chatBucket.take(now)) {
       telemetry.chatRefused('CHAT_RATE_LIMITED');
       return this.rateLimited('CHAT_RATE_LIMITED', now);
     }
+    this.room.moderation.noteChat(this.sender.id, slowMode, now);
     // Stored and announced by the room's chat, or refused: never accepted and then lost.
     this.room.postChat(this.sender, text, ref as string | undefined).then(
       () => telemetry.chatAccepted(),
@@ -358,7 +430,7 @@ export class Session implements Member {
     const names = tiers as string[];
     if (names.some((t) => t === 'source' || !this.opts.qualities.includes(t))) return this.reject('BAD_QUALITY', false);
     if (this.room.broadcaster !== this) return; // replaced; its close is under way
-    this.room.announceEdgeTiers(names, Date.now());
+    this.room.frames.announceEdgeTiers(names, Date.now());
     this.log.info({ tiers: names }, 'broadcaster encodes tiers');
   }
 
@@ -376,8 +448,8 @@ export class Session implements Member {
   }
 
   /** Refuses a message over a rate limit: a few per window are forgiven, a flood is struck. */
-  private rateLimited(code: ErrorCode, now: number): void {
-    this.report(code, now);
+  private rateLimited(code: ErrorCode, now: number, until?: number): void {
+    this.report(code, now, until);
     if ((this.strikes ??= new Strikes()).overLimit(now)) this.tooManyStrikes(code);
   }
 
@@ -387,11 +459,11 @@ export class Session implements Member {
   }
 
   /** Sends `error` (throttled per code, with a trailing report of what was held back) and logs it, never the payload. */
-  private report(code: ErrorCode, now: number): void {
+  private report(code: ErrorCode, now: number, until?: number): void {
     this.errors ??= new ErrorReporter((msg) => {
       this.log.info({ code: msg.code, dropped: msg.dropped ?? 0 }, 'refused');
       this.peer.sendText(JSON.stringify(msg));
     });
-    this.errors.report(code, now);
+    this.errors.report(code, now, until);
   }
 }

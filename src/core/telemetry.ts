@@ -1,4 +1,4 @@
-import type { ErrorCode, Role } from '../protocol/index.js';
+import type { ErrorCode, ModerationAction, Role } from '../protocol/index.js';
 
 export type SkipReason = 'backpressure' | 'rate_limit' | 'encoder_busy';
 /** Who encoded a frame of a recompressed tier: the broadcaster ("edge") or this server. */
@@ -7,8 +7,12 @@ export type TierOrigin = 'edge' | 'server';
  * Why a connection ended. `too_large` and `invalid_utf8` are the server's own closes: a message
  * over the transport limit, or a text message that is not UTF-8 (see docs/protocol.md, Limits).
  * `private`: the room turned private and the connection has no token that lets it watch.
+ * `kicked`, `banned`: a moderator removed the connection's person.
  */
-export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'private' | 'too_large' | 'invalid_utf8' | 'error';
+export type CloseReason = 'client' | 'replaced' | 'shutdown' | 'slow_consumer' | 'policy' | 'private' | 'kicked' | 'banned' | 'too_large' | 'invalid_utf8' | 'error';
+
+/** What became of a moderation request: carried out, refused (not allowed, bad, unknown target), or failed (the store was out of reach). */
+export type ModerationOutcome = 'done' | 'refused' | 'failed';
 
 /**
  * Domain events the core reports. The metrics adapter implements this; the core never knows
@@ -30,6 +34,8 @@ export interface Telemetry {
   frameRecompressed(quality: string, seconds: number): void;
   /** A frame could not be recompressed for a tier (e.g. corrupt JPEG) and was dropped for it. */
   recompressFailed(quality: string, reason: string): void;
+  /** A moderation request (`unknown`: one whose action was not one). */
+  moderation(action: ModerationAction | 'unknown', outcome: ModerationOutcome): void;
   /** A frame of a recompressed tier went out to its consumers, encoded by the broadcaster or here. */
   tierFramePublished(quality: string, origin: TierOrigin): void;
 }
@@ -48,5 +54,6 @@ export const noopTelemetry: Telemetry = {
   chatRefused: noop,
   frameRecompressed: noop,
   recompressFailed: noop,
+  moderation: noop,
   tierFramePublished: noop,
 };

@@ -22,12 +22,12 @@ export class TierFrameGate {
   accept(tier: string | undefined, frame: Uint8Array, headerLen: number, now: number): ErrorCode | 'rate_limited' | null {
     if (tier === undefined) return 'FRAME_MALFORMED';
     if (tier === 'source' || !this.opts.qualities.includes(tier)) return 'BAD_QUALITY';
-    if (!this.room.edgeAnnounced(tier)) return 'TIER_NOT_ANNOUNCED';
+    if (!this.room.frames.edgeAnnounced(tier)) return 'TIER_NOT_ANNOUNCED';
     const { maxFps } = this.opts.limits;
     let bucket = this.buckets.get(tier);
     if (!bucket) this.buckets.set(tier, (bucket = new TokenBucket(maxFps, Math.max(2, maxFps), now)));
     if (!bucket.take(now)) return 'rate_limited';
-    switch (this.room.acceptTierFrame(tier, frame, headerLen, now)) {
+    switch (this.room.frames.acceptTierFrame(tier, frame, headerLen, now)) {
       case 'ok':
         return null;
       case 'size':

@@ -60,6 +60,11 @@ export class TierPublisher {
 
   /** A source frame went out on the current connection: its tiers follow, unless a round is still running. */
   afterSource(jpeg: Uint8Array, seq: number, capturedAt: number): void {
+    const back = this.budget.retry(Date.now());
+    if (back) {
+      this.log(`tier ${back} may fit in the frame interval again: encoding it here again`);
+      this.sync();
+    }
     const tiers = this.budget.active.filter((t) => this.announced.includes(t.name));
     if (tiers.length === 0 || !this.sink) return;
     if (this.running) {

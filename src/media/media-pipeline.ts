@@ -39,7 +39,7 @@ interface Latest {
  * narrower one decodes the output of the tier above it (a 640 px JPEG instead of 1280 px), which
  * costs a fraction of a second full decode.
  *
- * A tier the broadcaster encodes itself (Room.tierFromEdge) is left out: the server is its
+ * A tier the broadcaster encodes itself (RoomFrames.tierFromEdge) is left out: the server is its
  * fallback, and takes it back at once when the broadcaster stops sending it. Never both at once:
  * an encode under way when the edge takes over is discarded, and nothing this pipeline makes is
  * published on a tier while it is the edge's.
@@ -88,11 +88,11 @@ export class MediaPipeline implements FrameTap {
     }
     let fed = false;
     for (const tier of this.cascade) {
-      const channel = room.channel(tier.name);
+      const channel = room.frames.channel(tier.name);
       if (!channel) continue;
-      if (room.tierWanted(tier.name)) {
+      if (room.frames.tierWanted(tier.name)) {
         // The broadcaster's frames keep this tier current.
-        if (room.tierFromEdge(tier.name)) continue;
+        if (room.frames.tierFromEdge(tier.name)) continue;
         // The widest watched tier starts from the source; the rest follow from its output.
         if (!fed) this.encoder(room, tier.name).submit(frame, headerLen);
         fed = true;
@@ -109,7 +109,7 @@ export class MediaPipeline implements FrameTap {
     const i = this.cascade.findIndex((t) => t.name === quality);
     if (i < 0) return;
     for (const tier of this.cascade.slice(i + 1)) {
-      if (room.tierWanted(tier.name) && !room.tierFromEdge(tier.name)) {
+      if (room.frames.tierWanted(tier.name) && !room.frames.tierFromEdge(tier.name)) {
         this.encoder(room, tier.name).submit(out, out[2]! | (out[3]! << 8), origin);
         return;
       }
@@ -117,7 +117,7 @@ export class MediaPipeline implements FrameTap {
   }
 
   onTierDemand(room: Room, quality: string): void {
-    if (quality === 'source' || !this.specs.has(quality) || room.tierFromEdge(quality)) return;
+    if (quality === 'source' || !this.specs.has(quality) || room.frames.tierFromEdge(quality)) return;
     const latest = this.latest.get(room);
     if (latest) this.encoder(room, quality).submit(latest.frame, latest.headerLen);
   }
@@ -127,8 +127,8 @@ export class MediaPipeline implements FrameTap {
     // Taken back: consumers get the newest source frame's picture now, not at the next frame,
     // unless the edge already sent that one.
     const latest = this.latest.get(room);
-    const last = room.channel(quality)?.lastFrame;
-    if (!room.tierWanted(quality) || (latest && last && seqOf(last) === seqOf(latest.frame))) return;
+    const last = room.frames.channel(quality)?.lastFrame;
+    if (!room.frames.tierWanted(quality) || (latest && last && seqOf(last) === seqOf(latest.frame))) return;
     this.onTierDemand(room, quality);
   }
 
@@ -137,11 +137,11 @@ export class MediaPipeline implements FrameTap {
    * otherwise encoded now from the newest source frame. Null when the room has no frame.
    */
   async currentFrame(room: Room, quality: string): Promise<Uint8Array | null> {
-    const channel = room.channel(quality);
+    const channel = room.frames.channel(quality);
     if (!channel) return null;
     // Broadcast from another node: its node makes the tiers; this one asks the cluster.
-    if (room.live && !room.broadcaster) return room.frameFromCluster(quality, REMOTE_FRAME_WAIT_MS);
-    if (room.tierFromEdge(quality) && channel.lastFrame && Date.now() - channel.lastFrameAt < FRESH_MS) return channel.lastFrame;
+    if (room.live && !room.broadcaster) return room.frames.frameFromCluster(quality, REMOTE_FRAME_WAIT_MS);
+    if (room.frames.tierFromEdge(quality) && channel.lastFrame && Date.now() - channel.lastFrameAt < FRESH_MS) return channel.lastFrame;
     const latest = this.latest.get(room);
     if (quality === 'source' || !latest) return channel.lastFrame;
     const encoder = this.encoder(room, quality);
@@ -179,8 +179,8 @@ export class MediaPipeline implements FrameTap {
         encode: this.opts.encode,
         publish: (frame, origin) => {
           // Made for a snapshot, or finished as the edge took over: the edge's frames go out.
-          if (room.tierFromEdge(quality)) return;
-          room.publishTier(quality, frame, Date.now());
+          if (room.frames.tierFromEdge(quality)) return;
+          room.frames.publishTier(quality, frame, Date.now());
           this.cascadeFrom(room, quality, frame, origin);
         },
         telemetry: this.opts.telemetry,

@@ -1,12 +1,14 @@
 import type { Registry } from 'prom-client';
-import type { CloseReason, SkipReason, Telemetry, TierOrigin } from '../core/telemetry.js';
-import type { ErrorCode, Role } from '../protocol/index.js';
-import { ErrorCodes } from '../protocol/index.js';
+import type { CloseReason, ModerationOutcome, SkipReason, Telemetry, TierOrigin } from '../core/telemetry.js';
+import type { ErrorCode, ModerationAction, Role } from '../protocol/index.js';
+import { ErrorCodes, MODERATION_ACTIONS } from '../protocol/index.js';
 import { FastCounter } from './fast-counter.js';
 import { FastHistogram } from './fast-histogram.js';
 
 const ROLES: readonly Role[] = ['viewer', 'broadcaster'];
-const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'private', 'too_large', 'invalid_utf8', 'error'];
+const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'private', 'kicked', 'banned', 'too_large', 'invalid_utf8', 'error'];
+const MODERATION_LABELS: readonly (ModerationAction | 'unknown')[] = [...MODERATION_ACTIONS, 'unknown'];
+const MODERATION_OUTCOMES: readonly ModerationOutcome[] = ['done', 'refused', 'failed'];
 const SKIP_REASONS: readonly SkipReason[] = ['backpressure', 'rate_limit', 'encoder_busy'];
 const TIER_ORIGINS: readonly TierOrigin[] = ['edge', 'server'];
 const ALL_CODES = Object.keys(ErrorCodes) as ErrorCode[];
@@ -40,6 +42,7 @@ export class PromTelemetry implements Telemetry {
   readonly chat: FastCounter;
   readonly chatRefusedTotal: FastCounter;
   readonly recompressFailures: FastCounter;
+  readonly moderationActions: FastCounter;
   readonly tierFrames: FastCounter;
   readonly relay: FastHistogram;
   readonly recompress: FastHistogram;
@@ -69,6 +72,10 @@ export class PromTelemetry implements Telemetry {
     this.recompressFailures = new FastCounter(registry, 'beamcast_recompress_failures_total', 'Frames that could not be recompressed for a tier.', [
       { name: 'quality', values: tiers, learn: MAX_QUALITIES },
       { name: 'reason', values: [], learn: MAX_RECOMPRESS_REASONS },
+    ]);
+    this.moderationActions = new FastCounter(registry, 'beamcast_moderation_actions_total', 'Moderation requests, by action and outcome (done, refused, failed).', [
+      { name: 'action', values: MODERATION_LABELS },
+      { name: 'outcome', values: MODERATION_OUTCOMES },
     ]);
     this.tierFrames = new FastCounter(
       registry,
@@ -142,6 +149,10 @@ export class PromTelemetry implements Telemetry {
 
   recompressFailed(quality: string, reason: string): void {
     this.recompressFailures.add2(quality, reason);
+  }
+
+  moderation(action: ModerationAction | 'unknown', outcome: ModerationOutcome): void {
+    this.moderationActions.add2(action, outcome);
   }
 
   tierFramePublished(quality: string, origin: TierOrigin): void {

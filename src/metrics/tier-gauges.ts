@@ -17,7 +17,7 @@ export function registerTierGauges(registry: Registry, rooms: RoomRegistry, qual
       for (const room of rooms.list()) {
         if (!room.broadcaster) continue;
         for (const [tier, c] of counts) {
-          const origin = room.tierOrigin(tier);
+          const origin = room.frames.tierOrigin(tier);
           if (origin) c[origin]++;
         }
       }

@@ -31,7 +31,7 @@ export const ErrorCodes = {
   UNKNOWN_TYPE: { status: 400, message: 'unknown message type' },
   BAD_MESSAGE: { status: 400, message: 'message fields are missing or of the wrong type' },
   MESSAGE_TOO_LARGE: { status: 413, message: 'text message is larger than the limit' },
-  NOT_ALLOWED: { status: 403, message: 'not allowed: video frames and encoding messages need the broadcaster role, and a private room needs a token with the grant for it' },
+  NOT_ALLOWED: { status: 403, message: 'not allowed: video frames and encoding messages need the broadcaster role, a private room needs a token with the grant for it, and moderation the moderate grant' },
   FRAME_TOO_LARGE: { status: 413, message: 'frame is larger than the limit' },
   FRAME_MALFORMED: { status: 400, message: 'frame header is missing or inconsistent' },
   FRAME_NOT_JPEG: { status: 415, message: 'frame payload is not a complete JPEG (FF D8 ... FF D9)' },
@@ -49,7 +49,13 @@ export const ErrorCodes = {
   CHAT_TOO_LONG: { status: 413, message: 'chat text is longer than the limit' },
   CHAT_RATE_LIMITED: { status: 429, message: 'chat messages are sent too fast' },
   CHAT_UNAVAILABLE: { status: 503, message: 'chat cannot be stored right now; the message was not sent, try again shortly' },
-  REQUEST_RATE_LIMITED: { status: 429, message: 'requests (history, quality, ping) are sent too fast; wait and retry' },
+  REQUEST_RATE_LIMITED: { status: 429, message: 'requests (history, quality, ping, moderate) are sent too fast; wait and retry' },
+  BAD_IDENTITY: { status: 400, message: 'identity must be 16-128 characters of A-Z a-z 0-9 _ and -' },
+  MUTED: { status: 403, message: 'a moderator muted you: your messages are not posted until the mute ends (until)' },
+  SLOW_MODE: { status: 429, message: 'slow mode: one message per slowModeSeconds per person; the next one is taken from until' },
+  BANNED: { status: 403, message: 'a moderator banned you from this room for a while (until)' },
+  NO_SUCH_MESSAGE: { status: 404, message: "no message with that id in the room's recent chat, or it cannot be deleted" },
+  MODERATION_UNAVAILABLE: { status: 503, message: 'the action could not be stored and announced right now; nothing changed, try again shortly' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -69,6 +75,10 @@ export const CloseCodes = {
   // A viewer without a token (or without its watch grant) when the room turned private:
   // reconnecting would only be refused, so the page explains and waits for a link with a token.
   PRIVATE_ROOM: { code: 4502, reason: 'this room is now private: a viewer token is needed' },
+  // A moderator's kick: reconnecting by itself would undo it; a person may rejoin by hand.
+  KICKED: { code: 4503, reason: 'removed from the room by a moderator' },
+  // Reconnects are refused (403 BANNED) until the ban ends.
+  BANNED: { code: 4504, reason: 'banned from the room by a moderator for a while' },
 } as const satisfies Record<string, { code: number; reason: string }>;
 
 export type CloseCodeName = keyof typeof CloseCodes;

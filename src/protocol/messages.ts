@@ -16,6 +16,19 @@ export interface Sender {
   role: SenderRole;
 }
 
+/**
+ * What a chat message is, when it is not something a person said (absent): a notice of people
+ * joining or leaving, or a moderator's deletion of one message or clearing of the chat.
+ */
+export type ChatKind = 'join' | 'leave' | 'delete' | 'clear';
+
+/** Someone a join or leave notice names. */
+export interface NoticePerson {
+  id: string;
+  name: string;
+  color: string;
+}
+
 export interface ChatMessage {
   type: 'chat';
   /** Per-room, strictly increasing from 1. */
@@ -23,9 +36,20 @@ export interface ChatMessage {
   /** Server time, ms since Unix epoch. */
   at: number;
   from: Sender;
+  /** What was said; for a notice, the notice in words ("maria joined"); '' in a tombstone. */
   text: string;
   /** Echo of the sender's `ref`, so a sender can match its own message. */
   ref?: string;
+  /** Absent for what a person said; see ChatKind. */
+  kind?: ChatKind;
+  /** join / leave: up to three of the people, in the order they came or went. */
+  people?: NoticePerson[];
+  /** join / leave: how many people the notice stands for. */
+  count?: number;
+  /** delete: the id of the message removed. */
+  target?: number;
+  /** A tombstone: a moderator removed this message; `text` is empty. */
+  deleted?: true;
 }
 
 export interface Limits {
@@ -65,6 +89,10 @@ export interface WelcomeMessage {
   private: boolean;
   /** What this connection may do in the room now (a public room gives everyone watch and chat). */
   grants: Grant[];
+  /** One chat message per this many seconds per person (0: off); moderators and the broadcaster are exempt. */
+  slowModeSeconds: number;
+  /** Server time until which this connection's person is muted, or null. */
+  mutedUntil: number | null;
 }
 
 export interface HistoryMessage {
@@ -101,6 +129,74 @@ export interface ErrorMessage {
   message: string;
   /** For rate limits: how many were dropped since the last error of this code. */
   dropped?: number;
+  /** MUTED, SLOW_MODE, BANNED: server time when the restriction ends. */
+  until?: number;
+}
+
+/**
+ * Someone in a room, as the viewer list shows them: the broadcaster, a viewer whose token grants
+ * `moderate`, any other viewer, or a follower (a Pusher client that joined the room's presence channel).
+ */
+export const AUDIENCE_ROLES = ['broadcaster', 'moderator', 'viewer', 'follower'] as const;
+export type AudienceRole = (typeof AUDIENCE_ROLES)[number];
+
+export function isAudienceRole(v: unknown): v is AudienceRole {
+  return typeof v === 'string' && (AUDIENCE_ROLES as readonly string[]).includes(v);
+}
+
+export interface AudienceMember {
+  id: string;
+  name: string;
+  color: string;
+  role: AudienceRole;
+}
+
+/** Who is in the room: the first names (broadcaster first) and how many there are in all. */
+export interface AudienceMessage {
+  type: 'audience';
+  members: AudienceMember[];
+  /** Everyone in the room: the members listed and those who are not (past the cap, MJPEG streams). */
+  total: number;
+  /** More are in the room than `members` lists. */
+  truncated: boolean;
+}
+
+/** This connection's person was muted until `until` (server time), or unmuted (null). */
+export interface MutedMessage {
+  type: 'muted';
+  until: number | null;
+}
+
+/** The room's slow mode changed: one message per `seconds` per person (0: off). */
+export interface SlowModeMessage {
+  type: 'slowmode';
+  seconds: number;
+}
+
+export const MODERATION_ACTIONS = ['delete', 'mute', 'unmute', 'kick', 'ban', 'slowmode', 'clear'] as const;
+export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+
+/** A moderation action, as a moderator sends it. */
+export interface ModerateRequest {
+  type: 'moderate';
+  action: ModerationAction;
+  /** delete: the chat id. */
+  id?: number;
+  /** mute, unmute, kick, ban: the person's id (`you.id`, chat's `from.id`). */
+  target?: string;
+  /** mute, ban: for how long; slowmode: seconds between messages (0: off). */
+  seconds?: number;
+}
+
+/** The moderator's action was carried out (stored and announced on every node). */
+export interface ModeratedMessage {
+  type: 'moderated';
+  action: ModerationAction;
+  id?: number;
+  target?: string;
+  seconds?: number;
+  /** mute, ban: server time when it ends. */
+  until?: number;
 }
 
 export interface PongMessage {
@@ -149,6 +245,10 @@ export type ServerMessage =
   | PongMessage
   | QualityMessage
   | AccessMessage
+  | AudienceMessage
+  | MutedMessage
+  | SlowModeMessage
+  | ModeratedMessage
   | DemandMessage;
 
 export type ClientMessage =
@@ -156,10 +256,11 @@ export type ClientMessage =
   | { type: 'history'; since: number }
   | { type: 'ping'; t: number }
   | { type: 'quality'; quality: string }
+  | ModerateRequest
   /** Broadcasters: the tiers it encodes from now on (all others are the server's). */
   | { type: 'encoding'; tiers: string[] };
 
-export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality', 'encoding'] as const;
+export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality', 'moderate', 'encoding'] as const;
 export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
 
 /**
@@ -167,8 +268,9 @@ export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
  * tokens per second, at most `limits.requestBurst` saved up), roughly in proportion to what the
  * answer costs the server. Every type needs an entry, so a type added later is limited from the
  * start. Chat is metered by its own bucket (`chatRatePerSec`, `chatBurst`) and costs nothing here.
+ * A moderation action costs like a history page: it writes to the shared store and reaches every node.
  */
-export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4, encoding: 1 } as const satisfies Record<ClientMessageType, number>;
+export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4, moderate: 4, encoding: 1 } as const satisfies Record<ClientMessageType, number>;
 
 /** One room as `GET /api/rooms` and `GET /api/rooms/:room` describe it. */
 export interface RoomSummary {

@@ -104,6 +104,31 @@ export function brokerContract(name: string, factory: () => Promise<BrokerFactor
       assert.equal(after.epoch, newest.epoch);
     });
 
+    it('keeps the fields of notices and markers, and redacts what a moderator removed, in the log itself and across a restart', async () => {
+      const a = await make();
+      await a.broker.postChat('red', { ...draft('hello'), ref: 'r1' });
+      await a.broker.postChat('red', draft('rude'));
+      const notice = await a.broker.postChat('red', { ...draft('ann joined'), kind: 'join', people: [{ id: 'x1', name: 'ann', color: 'red' }], count: 1 });
+      assert.deepEqual([notice.kind, notice.people, notice.count], ['join', [{ id: 'x1', name: 'ann', color: 'red' }], 1]);
+      const marker = await a.broker.postChat('red', { ...draft('removed'), kind: 'delete', target: 2 });
+      assert.equal(marker.target, 2);
+      assert.equal(await a.broker.redactChat('red', { ids: [2, 3, 99] }), 1, 'only what a person said is redacted');
+      let page = await a.broker.history('red', null, 10);
+      assert.deepEqual(page.messages[1], { type: 'chat', id: 2, at: page.messages[1]!.at, from: sender, text: '', deleted: true });
+      assert.equal(page.messages[2]!.text, 'ann joined', 'notices stay');
+      assert.equal(await a.broker.redactChat('red', { through: 3 }), 1, 'everything up to an id (a clear), once');
+      await a.broker.close();
+      const b = await make();
+      page = await b.broker.history('red', null, 10);
+      assert.deepEqual(page.messages.map((m) => [m.id, m.text, m.deleted ?? false]), [
+        [1, '', true],
+        [2, '', true],
+        [3, 'ann joined', false],
+        [4, 'removed', false],
+      ]);
+      assert.equal(page.messages[0]!.ref, undefined, 'no ref is left either');
+    });
+
     it('keeps chat, ids and epoch for a new broker over the same state (a restart)', async () => {
       const a = await make();
       for (let i = 1; i <= 3; i++) await a.broker.postChat('keep', draft(`m${i}`));

@@ -4,6 +4,7 @@ import type { Browser } from 'puppeteer';
 import { launchBrowser, openPage } from '../helpers/browser.js';
 import { sendChat, textOf, waitState } from '../helpers/pages.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { TestClient } from '../helpers/ws-client.js';
 
 describe('the camera page', () => {
   let server: TestServer;
@@ -23,11 +24,15 @@ describe('the camera page', () => {
     await server?.stop();
   });
 
-  it('fits preview, controls and chat on a 1280×800 laptop screen while live, without scrolling', async () => {
+  it('fits preview, controls, the viewer list with its moderation controls and chat on a 1280×800 laptop screen while live, without scrolling', async () => {
     const w = await open(`/camera?room=laptop&key=${server.key('laptop')}&autostart=1`, { width: 1280, height: 800 });
+    const viewers: TestClient[] = [];
     try {
       await waitState(w.page, 'live');
       await w.page.waitForFunction(() => Number(document.getElementById('preview')!.dataset.sent ?? 0) >= 3, { timeout: 10_000 });
+      // A room with people in it: the viewer list at its full height.
+      for (let i = 0; i < 6; i++) viewers.push(await TestClient.connect(server.wsUrl('laptop', { name: `viewer ${i}` })));
+      await w.page.waitForFunction(() => document.querySelectorAll('#audience-list .audience-member').length === 7, { timeout: 8000 });
       // A few chat messages, as a broadcaster sees them while streaming.
       for (const text of ['one', 'two', 'three']) await sendChat(w.page, text);
       await w.page.waitForFunction(() => document.querySelectorAll('#chat-log .chat-msg').length === 3, { timeout: 5000 });
@@ -40,17 +45,25 @@ describe('the camera page', () => {
           chatInput: bottom('chat-input'),
           share: bottom('copy-link'),
           start: bottom('stop'),
+          slowMode: bottom('slow-mode'),
+          clear: bottom('clear-chat'),
+          list: bottom('audience'),
           log: document.getElementById('chat-log')!.getBoundingClientRect().height,
         };
       });
       assert.ok(m.scrollHeight <= 800, `the page is ${m.scrollHeight} px tall at 1280×800`);
-      for (const [what, b] of Object.entries({ 'chat input': m.chatInput, 'viewer link': m.share, 'Stop button': m.start })) {
-        assert.ok(b <= 800, `${what} is on screen (bottom at ${b})`);
+      for (const [what, b] of Object.entries({ 'chat input': m.chatInput, 'viewer link': m.share, 'Stop button': m.start, 'slow mode': m.slowMode, 'Clear chat': m.clear, 'viewer list': m.list })) {
+        assert.ok(b > 0 && b <= 800, `${what} is on screen (bottom at ${b})`);
       }
+      // Next to each person in the list, on hover: mute, kick, ban.
+      await w.page.hover('#audience-list .audience-member:not(.mine)');
+      const actions = await w.page.$$eval('#audience-list .audience-member:not(.mine):hover .mod-action', (b) => b.map((x) => (x as HTMLElement).dataset.action));
+      assert.deepEqual(actions, ['mute', 'kick', 'ban']);
       assert.ok(m.stage.height >= 400 && m.stage.width >= 600, `the preview stays large: ${JSON.stringify(m.stage)}`);
       assert.ok(m.log >= 150, `the chat log keeps room to read (${m.log} px)`);
       assert.deepEqual(w.problems, []);
     } finally {
+      await Promise.all(viewers.map((v) => v.close()));
       await w.page.close();
     }
   });

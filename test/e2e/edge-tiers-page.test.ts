@@ -79,7 +79,7 @@ describe('the camera page encodes the tiers viewers watch', () => {
         tiers.intervalMs = (tiers.budget.costOf('sd')! + 2 * tiers.budget.costOf('thumb')!) / 2;
       });
       await w.page.waitForFunction(() => document.getElementById('preview')!.dataset.tiers === 'thumb', { timeout: 10_000 });
-      await w.page.waitForFunction(() => /made by the server: sd/.test(document.getElementById('tier-stats')!.textContent ?? ''), { timeout: 5000 });
+      await w.page.waitForFunction(() => /made by the server: sd \(tried again (in \d+ s|when it fits)\)/.test(document.getElementById('tier-stats')!.textContent ?? ''), { timeout: 5000 });
       // The server took sd over: its viewer keeps getting pictures, now recompressed there.
       const seq = sd.frames().at(-1)!.seq;
       await until(() => sd.frames().some((f) => f.seq > seq + 3), 'more sd frames', 5000);

@@ -278,8 +278,8 @@ describe('pages in a real browser', () => {
       await w.page.waitForFunction(() => localStorage.getItem('beamcast.quality') === 'low');
       // The server confirms the switch; the page follows it.
       await w.page.waitForSelector('#quality[data-quality="low"]', { timeout: 5000 });
-      for (let i = 0; i < 50 && room()?.channels.get('low')?.size !== 1; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(room()?.channels.get('low')?.size, 1, 'the server moved the viewer to the chosen tier');
+      for (let i = 0; i < 50 && room()?.frames.channels.get('low')?.size !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(room()?.frames.channels.get('low')?.size, 1, 'the server moved the viewer to the chosen tier');
       assert.deepEqual(w.problems, []);
       await w.page.close();
     } finally {

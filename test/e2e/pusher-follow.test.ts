@@ -32,12 +32,14 @@ describe('a page with pusher-js follows a room', () => {
     opened.push(follow);
     await follow.page.goto(server.httpUrl(`/test/pusher-follow.html?room=stage&key=${APP.key}&wsPort=${server.wsPort}&name=Pat`), { waitUntil: 'domcontentloaded' });
     await follow.page.waitForFunction(() => document.body.dataset.state === 'following', { timeout: 10_000 });
-    await follow.page.waitForFunction(() => document.getElementById('members')!.textContent === '1', { timeout: 5000 });
+    // Its members: the broadcaster (a native member of the room's presence channel) and the page itself.
+    await follow.page.waitForFunction(() => document.getElementById('members')!.textContent === '2', { timeout: 5000 });
 
     const viewer = await openPage(browser);
     opened.push(viewer);
     await viewer.page.goto(server.httpUrl('/viewer/stage'), { waitUntil: 'domcontentloaded' });
     await viewer.page.waitForFunction(() => document.body.dataset.state === 'live', { timeout: 10_000 });
+    await follow.page.waitForFunction(() => document.getElementById('members')!.textContent === '3', { timeout: 5000 });
     await viewer.page.click('#chat-input');
     await viewer.page.keyboard.type('hello from the viewer page');
     await viewer.page.keyboard.press('Enter');

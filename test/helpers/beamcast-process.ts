@@ -39,6 +39,8 @@ export async function startBeamcastProcess(env: Record<string, string> = {}): Pr
       DATA_DIR: dataDir,
       MAX_CONNECTIONS_PER_IP: '0',
       CONNECT_RATE: '0',
+      // Join and leave notices are chat messages that tests of other things would count.
+      JOIN_NOTICES_MAX_VIEWERS: '0',
       ...env,
     },
   });

@@ -1,4 +1,4 @@
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer';
 
 /**
  * The system Chromium with a fake camera. By default the permission prompt is answered "allow";
@@ -27,9 +27,10 @@ export interface WatchedPage {
 
 /**
  * A page in its own window (background tabs throttle timers) that records every console error,
- * uncaught exception and request to another host.
+ * uncaught exception and request to another host. In a browser context of its own, a page has
+ * its own storage: another person, as far as the server can tell.
  */
-export async function openPage(browser: Browser, opts: { width?: number; height?: number; allow?: RegExp; hosts?: string[] } = {}): Promise<WatchedPage> {
+export async function openPage(browser: Browser | BrowserContext, opts: { width?: number; height?: number; allow?: RegExp; hosts?: string[] } = {}): Promise<WatchedPage> {
   const page = await browser.newPage({ type: 'window' });
   await page.setViewport({ width: opts.width ?? 1280, height: opts.height ?? 800 });
   const problems: string[] = [];

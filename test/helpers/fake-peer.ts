@@ -68,6 +68,8 @@ export function testRoomOptions(overrides: Partial<RoomOptions> = {}): RoomOptio
     qualities: ['source', 'sd'],
     telemetry: noopTelemetry,
     log: silentLog,
+    // No join and leave notices among the chat these tests count.
+    audience: { noticesMaxViewers: 0 },
     ...overrides,
   };
 }

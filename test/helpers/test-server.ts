@@ -56,7 +56,9 @@ export async function startTestServer(
   const log = logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   let app: Beamcast;
   try {
-    app = await startBeamcast(config, log, ext);
+    // Join and leave notices are chat messages: tests of other things would find them among what
+    // they count. Tests of the audience pass their own `audience` options and get them.
+    app = await startBeamcast(config, log, { ...ext, audience: ext.audience ?? { noticesMaxViewers: 0 } });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -97,6 +97,12 @@ export class TestClient {
     return (item as unknown as { msg: Extract<ServerMessage, { type: T }> }).msg;
   }
 
+  /** The next text message of a type that also satisfies `pred` (others of the type are passed over). */
+  async nextTextWhere<T extends ServerMessage['type']>(type: T, pred: (m: Extract<ServerMessage, { type: T }>) => boolean, timeoutMs = 2000, what = `"${type}" that fits`): Promise<Extract<ServerMessage, { type: T }>> {
+    const item = await this.nextItem((i) => i.kind === 'text' && i.msg.type === type && pred(i.msg as Extract<ServerMessage, { type: T }>), timeoutMs, what);
+    return (item as unknown as { msg: Extract<ServerMessage, { type: T }> }).msg;
+  }
+
   async nextFrame(timeoutMs = 2000): Promise<ReceivedFrame> {
     const item = await this.nextItem((i) => i.kind === 'frame', timeoutMs, 'a frame');
     return (item as { frame: ReceivedFrame }).frame;

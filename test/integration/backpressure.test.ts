@@ -31,7 +31,7 @@ test('a viewer that stops reading skips frames: others get every frame, server m
     const fastSeqs = fast.frames().map((f) => f.seq);
     assert.ok(fastSeqs.length >= FRAMES * 0.95, `the reading viewer got ${fastSeqs.length}/${FRAMES} frames`);
     assert.deepEqual(fastSeqs, [...fastSeqs].sort((a, b) => a - b), 'in order');
-    const skipped = server.rooms.get('slow')!.channel('source')!.skipped;
+    const skipped = server.rooms.get('slow')!.frames.channel('source')!.skipped;
     assert.ok(skipped > FRAMES / 2, `the stalled viewer skipped frames instead of queueing them (${skipped})`);
     // Whatever the kernel holds aside, user-space buffering is at most about one frame per stalled socket.
     assert.ok(maxBuffered <= 2 * (FRAME + 24), `server-side buffered bytes stayed bounded (${maxBuffered})`);

@@ -97,7 +97,7 @@ describe('logs of the built server', () => {
     }
   });
 
-  it('never contain a viewer token or a key sent as a Bearer credential, even at trace level', async () => {
+  it('never contain a viewer token, an identity or a key sent as a Bearer credential, even at trace level', async () => {
     const p = await startBeamcastProcess({ LOG_LEVEL: 'trace', DEMO_ROOM: '' });
     const room = 'hidden';
     const key = streamKey(TEST_SECRET, room);
@@ -110,14 +110,15 @@ describe('logs of the built server', () => {
       const cam = await TestClient.connect(wsUrl(p, room, { role: 'broadcaster', token }));
       await cam.nextText('welcome');
       cam.send(fakeFrame(1, 500));
-      const viewer = await TestClient.connect(wsUrl(p, room, { token }));
-      await viewer.nextText('welcome');
-      await assert.rejects(TestClient.connect(wsUrl(p, room, { token: `${token}x` })), /401/);
+      const identity = 'a-secret-identity-of-this-viewer';
+      const viewer = await TestClient.connect(wsUrl(p, room, { token, identity }));
+      const you = (await viewer.nextText('welcome')).you;
+      await assert.rejects(TestClient.connect(wsUrl(p, room, { token: `${token}x`, identity })), /401/);
       for (const path of [`/viewer/${room}?token=${token}`, `/api/rooms/${room}/snapshot.jpg?token=${token}`, `/api/rooms/${room}?token=${token}`, `/api/rooms/${room}/snapshot.jpg?token=${token}x`]) {
         await (await fetch(p.httpUrl(path))).arrayBuffer();
       }
       await (await fetch(p.httpUrl(`/api/rooms/${room}/settings`), { method: 'PUT', headers: { ...bearer, authorization: `Bearer ${token}` }, body: '{}' })).arrayBuffer();
-      await (await fetch(p.httpUrl(`/api/rooms/${room}/access`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })).arrayBuffer();
+      await (await fetch(p.httpUrl(`/api/rooms/${room}/access`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, identity }) })).arrayBuffer();
       await viewer.close();
       await cam.close();
       await p.process.waitForOutput((out) => out.split('"connection closed"').length > 2, 3000, 'the close lines');
@@ -126,6 +127,8 @@ describe('logs of the built server', () => {
       assert.ok(!out.includes(token), 'no token in the logs');
       assert.ok(!out.includes(token.split('.')[1]!), 'not even its signature');
       assert.ok(!out.includes(key), 'no key in the logs');
+      assert.ok(!out.includes(identity), 'no identity in the logs');
+      assert.ok(out.includes(you.id), 'the public id it stands for is logged');
     } finally {
       await p.stop();
     }

@@ -121,7 +121,7 @@ describe('snapshot and MJPEG endpoints', () => {
     sock.pause();
     sock.write('GET /api/rooms/mjslow/stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n');
     await until(() => room.viewers === 1, 'the raw client to be a viewer');
-    const channel = room.channel('source')!;
+    const channel = room.frames.channel('source')!;
     const skippedBefore = channel.skipped;
     for (let seq = 2; seq <= 50; seq++) cam.send(fakeFrame(seq, 900_000));
     await barrier(cam);

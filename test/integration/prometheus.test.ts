@@ -74,7 +74,7 @@ describe('Prometheus', () => {
         const lowTier: FrameTap = {
           onSourceFrame(room, frame) {
             const t0 = performance.now();
-            room.publishTier('low', new Uint8Array(frame), Date.now());
+            room.frames.publishTier('low', new Uint8Array(frame), Date.now());
             metrics.telemetry.frameRecompressed('low', (performance.now() - t0) / 1000);
           },
         };
@@ -97,7 +97,8 @@ describe('Prometheus', () => {
       await cam.nextText('welcome');
       clients.push(cam);
       // 20 fps against MAX_FPS=10 (rate_limit skips), plus once a second: a frame that is not a
-      // JPEG, a chat message, an empty one (refused) and an upgrade with a wrong key (refused).
+      // JPEG, a chat message, an empty one (refused), a moderation action and an upgrade with a
+      // wrong key (refused).
       let seq = 0;
       traffic = setInterval(() => {
         cam.send(fakeFrame(++seq, 2000));
@@ -105,6 +106,7 @@ describe('Prometheus', () => {
           cam.send(encodeFrame(new Uint8Array(200), seq, Date.now()));
           cam.send({ type: 'chat', text: `tick ${seq}` });
           cam.send({ type: 'chat', text: ' ' });
+          cam.send({ type: 'moderate', action: 'slowmode', seconds: 0 });
           TestClient.connect(a.wsUrl(room, { role: 'broadcaster', key: 'wrong' })).catch(() => {});
         }
       }, 50);
@@ -140,6 +142,11 @@ describe('Prometheus', () => {
         Number((await prom!.query(`rate(${metric}[5s]) * on (instance) group_left (node) beamcast_node_info{node="${node}"}`))[0]?.value[1] ?? 0);
       assert.ok((await busRate('beamcast_bus_frames_published_total', 'node-a')) > 0, 'node a publishes frames to the bus');
       assert.ok((await busRate('beamcast_bus_fetched_bytes_total', 'node-b')) > 0, 'node b fetches frames from the bus');
+      // The tier and moderation panels show real events, not only their zero series.
+      const total = async (q: string) => Number((await prom!.query(q))[0]?.value[1] ?? 0);
+      assert.ok((await total('sum(beamcast_tier_frames_total{quality="low",origin="server"})')) > 0, 'tier frames counted by origin');
+      assert.equal(await total('sum(beamcast_tiers{quality="low",origin="server"})'), 1, 'one watched tier, made by the server');
+      assert.ok((await total('sum(beamcast_moderation_actions_total{action="slowmode",outcome="done"})')) > 0, 'moderation actions counted');
     } finally {
       clearInterval(traffic);
       await Promise.all(clients.map((c) => c.close()));

@@ -112,7 +112,7 @@ describe('a quality switch sends the cached frame only to a connection without u
     // full, may take a little more meanwhile, so a frame can slip through when the queue drains.
     const grown = server.ws.bufferedBytes() - before;
     assert.ok(grown < 2 * FRAME, `switching queued ${grown} more bytes: no cached frame went to a viewer that is behind`);
-    const skipped = server.rooms.get('switch')!.channel('source')!.skipped;
+    const skipped = server.rooms.get('switch')!.frames.channel('source')!.skipped;
     assert.ok(skipped >= 10, `switches to source skipped the cached frame (${skipped} of 20)`);
     await Promise.all([cam.close(), observer.close(), stalled.close()]);
   });

@@ -6,6 +6,8 @@ import { copyWithoutMetadata } from '../../src/core/strip-jpeg-metadata.js';
 import {
   FRAME_FLAG_TIER,
   MIN_ROUNDS,
+  RETRY_FIRST_MS,
+  RETRY_MAX_MS,
   TierBudget,
   checkFrame,
   encodeFrame,
@@ -218,6 +220,73 @@ describe('the broadcaster tier budget', () => {
     assert.equal(b.active.length, 0);
     b.reset();
     assert.deepEqual(b.active.map((t) => t.name), ['sd', 'thumb'], 'new settings: another chance');
+  });
+
+  /** Records rounds until one drops a tier; returns it. */
+  const untilDrop = (b: TierBudget, costs: () => { name: string; ms: number }[], clock: { now: number }) => {
+    for (let i = 0; i < 3 * MIN_ROUNDS; i++) {
+      const dropped = b.record(costs(), (clock.now += 66));
+      if (dropped) return dropped;
+    }
+    return null;
+  };
+  const rounds = (b: TierBudget, costs: () => { name: string; ms: number }[], clock: { now: number }, n = 2 * MIN_ROUNDS) => {
+    for (let i = 0; i < n; i++) assert.equal(b.record(costs(), (clock.now += 66)), null);
+  };
+
+  it('tries a dropped tier again once its wait is over, when the device got faster', () => {
+    const b = new TierBudget();
+    b.setDemand([SD, THUMB]);
+    b.intervalMs = 66;
+    const clock = { now: 0 };
+    // A busy moment: sd takes 70 ms, thumb 14.
+    assert.equal(untilDrop(b, () => round(70, 14), clock), 'sd');
+    const retryAt = b.retryAt('sd')!;
+    assert.equal(retryAt - clock.now, RETRY_FIRST_MS);
+    // Still busy: thumb alone takes 14 ms, so sd would still take about 70.
+    rounds(b, () => [{ name: 'thumb', ms: 14 }], clock);
+    assert.equal(b.retry(clock.now), null, 'not before its wait is over');
+    clock.now = retryAt;
+    assert.equal(b.retry(clock.now), null, 'the device is as slow as when sd was dropped');
+    // The busy moment is over: thumb takes a fifth of what it did, so sd should take about 14 ms.
+    rounds(b, () => [{ name: 'thumb', ms: 2.8 }], clock, 40);
+    assert.equal(b.retry(clock.now), 'sd');
+    assert.deepEqual(b.active.map((t) => t.name), ['sd', 'thumb']);
+    assert.equal(b.retryAt('sd'), null, 'encoded again');
+    rounds(b, () => round(14, 2.8), clock, 50);
+  });
+
+  it('waits twice as long after each new drop of a tier, up to a cap, and reset ends every wait', () => {
+    const b = new TierBudget();
+    b.setDemand([SD, THUMB]);
+    b.intervalMs = 66;
+    const clock = { now: 0 };
+    const waits: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      assert.equal(untilDrop(b, () => round(70, 14), clock), 'sd');
+      const at = b.retryAt('sd')!;
+      waits.push(at - clock.now);
+      rounds(b, () => [{ name: 'thumb', ms: 2.8 }], clock, 40);
+      clock.now = at;
+      assert.equal(b.retry(clock.now), 'sd', 'tried again: the others got faster');
+    }
+    assert.deepEqual(waits, [RETRY_FIRST_MS, 2 * RETRY_FIRST_MS, 4 * RETRY_FIRST_MS, 8 * RETRY_FIRST_MS, RETRY_MAX_MS, RETRY_MAX_MS]);
+    assert.equal(untilDrop(b, () => round(70, 14), clock), 'sd');
+    b.reset();
+    assert.deepEqual(b.active.map((t) => t.name), ['sd', 'thumb'], 'new settings: another chance at once');
+    assert.equal(untilDrop(b, () => round(70, 14), clock), 'sd');
+    assert.equal(b.retryAt('sd')! - clock.now, RETRY_FIRST_MS, 'and the waits start over');
+  });
+
+  it('tries the only tier again after its wait, with nothing else to judge the device by', () => {
+    const b = new TierBudget();
+    b.setDemand([SD]);
+    b.intervalMs = 66;
+    const clock = { now: 0 };
+    assert.equal(untilDrop(b, () => [{ name: 'sd', ms: 90 }], clock), 'sd');
+    assert.equal(b.active.length, 0);
+    assert.equal(b.retry(clock.now + RETRY_FIRST_MS - 1), null);
+    assert.equal(b.retry(clock.now + RETRY_FIRST_MS), 'sd');
   });
 
   it('does not drop a tier for one slow round', () => {

@@ -5,6 +5,7 @@ import { admit, type AdmissionPolicy, type UpgradeInfo } from '../../src/core/ad
 import { ConnectionLimiter } from '../../src/core/connection-limiter.js';
 import { isValidStreamKey, streamKey } from '../../src/core/stream-key.js';
 import { deriveTokenKey, mintToken, verifyToken } from '../../src/core/viewer-token.js';
+import { deriveIdentityKey } from '../../src/core/identity.js';
 import { ErrorCodes, isValidRoomName } from '../../src/protocol/index.js';
 import { fuzz } from '../helpers/fuzz.js';
 import { testRoomOptions } from '../helpers/fake-peer.js';
@@ -14,6 +15,7 @@ const SECRET = 'fuzz-secret';
 const policy: AdmissionPolicy = {
   secret: SECRET,
   tokenKey: deriveTokenKey(SECRET),
+  identityKey: deriveIdentityKey(SECRET),
   allowedOrigins: ['https://cam.example.org'],
   maxNameLength: 32,
   qualities: ['source', 'sd', 'thumb'],
@@ -31,7 +33,7 @@ const origin = fc.oneof(fc.constant(''), fc.constant('https://cam.example.org'),
 
 // Raw query strings: well-formed pairs of the parameters admission reads, with any values (raw or
 // percent-encoded), mixed with arbitrary text and broken escapes.
-const paramName = fc.oneof(fc.constantFrom('role', 'key', 'name', 'quality', 'since', 'token'), fc.string({ maxLength: 6 }));
+const paramName = fc.oneof(fc.constantFrom('role', 'key', 'name', 'quality', 'since', 'token', 'identity'), fc.string({ maxLength: 6 }));
 const tokenKey = deriveTokenKey(SECRET);
 const tokensFor = (room: string) => [
   mintToken(tokenKey, room, ['publish'], 3600).token,
@@ -47,7 +49,7 @@ const mayBroadcast = (room: string, q: URLSearchParams) => {
 };
 const paramValue = (room: string) =>
   fc.oneof(
-    fc.constantFrom('viewer', 'broadcaster', 'source', 'sd', 'thumb', '0', '42', '-1', '1e3', '9007199254740993', ' ', '', '%', '%zz', '%00', '+', streamKey(SECRET, room), streamKey(SECRET, room).toUpperCase(), ...tokensFor(room)),
+    fc.constantFrom('viewer', 'broadcaster', 'source', 'sd', 'thumb', '0', '42', '-1', '1e3', '9007199254740993', ' ', '', '%', '%zz', '%00', '+', 'A1b2C3d4E5f6G7h8-_', streamKey(SECRET, room), streamKey(SECRET, room).toUpperCase(), ...tokensFor(room)),
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.stringMatching(/^\d{1,20}$/),
@@ -98,6 +100,9 @@ describe('upgrade query strings under generated input', () => {
             case 'BAD_QUALITY':
               assert.ok(!policy.qualities.includes(q.get('quality') ?? 'source'));
               break;
+            case 'BAD_IDENTITY':
+              assert.ok(!/^[A-Za-z0-9_-]{16,128}$/.test(q.get('identity') ?? ''));
+              break;
             case 'BAD_SINCE':
               assert.ok(!/^\d+$/.test(q.get('since') ?? '0') || !Number.isSafeInteger(Number(q.get('since'))));
               break;
@@ -116,6 +121,7 @@ describe('upgrade query strings under generated input', () => {
         assert.ok(policy.qualities.includes(verdict.quality));
         assert.ok(verdict.since === null || (Number.isSafeInteger(verdict.since) && verdict.since >= 0));
         assert.equal(verdict.address, info.address);
+        assert.ok(verdict.publicId === null ? !q.get('identity') : /^[0-9a-f]{16}$/.test(verdict.publicId), 'a public id exactly when an identity came');
         assert.equal(limiter.tryAcquire(info.address), false, 'the admission holds the one slot');
       }),
       15_000,

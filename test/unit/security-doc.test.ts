@@ -7,6 +7,8 @@ import { WAITING_ROOM_CHAT } from '../../src/core/room.js';
 import { MAX_STRIKES, RATE_GRACE, STRIKE_WINDOW_MS } from '../../src/core/strikes.js';
 import { MAX_JPEG_MARKERS } from '../../src/core/strip-jpeg-metadata.js';
 import { MAX_TOKEN_LENGTH, MAX_TOKEN_TTL_SECONDS } from '../../src/core/viewer-token.js';
+import { DEFAULT_AUDIENCE_OPTIONS } from '../../src/core/audience/room-audience.js';
+import { MAX_MODERATION_SECONDS } from '../../src/core/moderation/moderation-records.js';
 import { MAX_SLOW_MODE_SECONDS } from '../../src/protocol/index.js';
 import { CloseCodes, ErrorCodes, REQUEST_COSTS, ROOM_NAME_PATTERN } from '../../src/protocol/index.js';
 
@@ -43,7 +45,7 @@ const FIXED: Record<string, string> = {
   'room names': '1–64 chars of a-z, 0-9, _ and -',
   'display name characters: no control, format (bidi, zero-width), separator, private-use or blank characters': 'checkName',
   'WebSocket handshake version': '13',
-  'request costs': `history ${REQUEST_COSTS.history}, quality ${REQUEST_COSTS.quality}, ping ${REQUEST_COSTS.ping}, encoding ${REQUEST_COSTS.encoding}`,
+  'request costs': `history ${REQUEST_COSTS.history}, moderate ${REQUEST_COSTS.moderate}, quality ${REQUEST_COSTS.quality}, ping ${REQUEST_COSTS.ping}, encoding ${REQUEST_COSTS.encoding}`,
   'tier frame picture': "no wider than the tier or the source, no taller than the source's shape",
   'cached frame on a tier switch': 'only with no unsent video',
   'JPEG markers outside scan data': String(MAX_JPEG_MARKERS),
@@ -54,10 +56,12 @@ const FIXED: Record<string, string> = {
   'longest validity of a viewer token': `${MAX_TOKEN_TTL_SECONDS / 86400} days`,
   'characters of a viewer token': String(MAX_TOKEN_LENGTH),
   'seconds of slow mode a room may be set to': String(MAX_SLOW_MODE_SECONDS),
+  'seconds a mute or a ban may last': String(MAX_MODERATION_SECONDS),
+  'names in a viewer list message': String(DEFAULT_AUDIENCE_OPTIONS.listMax),
 };
 
 // Every setting that bounds what a client may cost, or who may connect, has a row.
-const LIMIT_SETTING = /^(MAX_|CHAT_|REQUEST_|HISTORY_|HTTP_|WS_MAX_|VIDEO_MAX_)|^(IDLE_TIMEOUT|ROOM_TTL|ALLOWED_ORIGINS|FRAME_ANCESTORS)$/;
+const LIMIT_SETTING = /^(MAX_|CHAT_|REQUEST_|HISTORY_|HTTP_|WS_MAX_|VIDEO_MAX_)|^(IDLE_TIMEOUT|ROOM_TTL|ALLOWED_ORIGINS|FRAME_ANCESTORS|JOIN_NOTICES_MAX_VIEWERS)$/;
 
 test('every setting in the limit tables exists in the schema, with the default the schema gives it', () => {
   const named = limitRows().filter((r) => r.setting !== 'fixed');

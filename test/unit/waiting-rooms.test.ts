@@ -80,7 +80,7 @@ test('a waiting room keeps a short chat and no tiers until it goes live, then th
   const room = rooms.getOrCreate('chatty');
   const viewer = member('viewer');
   room.join(viewer);
-  assert.deepEqual([...room.channels.keys()], ['source'], 'only the tier someone watches');
+  assert.deepEqual([...room.frames.channels.keys()], ['source'], 'only the tier someone watches');
   for (let i = 0; i < 200; i++) room.postChat(viewer.sender, `m${i}`, undefined);
   assert.equal(room.chat.last(1000).length, WAITING_ROOM_CHAT);
   assert.equal(room.chat.latestId, 200);

@@ -1,8 +1,11 @@
 import { ErrorCodes, checkName, type ChatMessage, type ErrorMessage, type Limits, type Sender } from '../../src/protocol/index.js';
+import type { Moderate } from './chat-moderation.js';
+import { chatRow, removeRow } from './chat-rows.js';
 import type { ChatSyncResult } from './chat-sync.js';
 import { el, store } from './dom.js';
-import { clockTime } from './format.js';
+import { NameTags } from './name-tags.js';
 import type { RoomSocket } from './room-socket.js';
+import { SendHold } from './send-hold.js';
 
 export interface ChatViewElements {
   log: HTMLElement;
@@ -15,7 +18,7 @@ export interface ChatViewElements {
 
 // Within this many pixels of the bottom counts as "at the bottom": keep following new messages.
 const STICK_PX = 40;
-const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'CHAT_UNAVAILABLE', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED', 'NOT_ALLOWED']);
+const CHAT_ERRORS = new Set(['CHAT_EMPTY', 'CHAT_TOO_LONG', 'CHAT_RATE_LIMITED', 'CHAT_UNAVAILABLE', 'NAME_TOO_LONG', 'BAD_NAME', 'NAME_RESERVED', 'NOT_ALLOWED', 'MUTED', 'SLOW_MODE']);
 const NO_CHAT = 'Your link lets you watch this private room, not chat in it.';
 const NAME_WORDS: Record<string, string> = {
   NAME_TOO_LONG: 'That name is too long.',
@@ -51,12 +54,23 @@ export class ChatView {
   private maxNameLength = DEFAULT_MAX_NAME;
   private pending: Pending | null = null;
   private chatRatePerSec = 0;
-  /** After a CHAT_RATE_LIMITED refusal: when (performance.now()) the server takes a message again. */
-  private blockedUntil = 0;
-  private countdown: ReturnType<typeof setInterval> | null = null;
+  private slowModeSeconds = 0;
+  /** Moderators and the broadcaster are not slowed down or muted. */
+  private exempt = false;
+  private moderator: Moderate | null = null;
+  private readonly hold: SendHold;
   onNameChange: (name: string) => void = () => {};
 
-  constructor(private readonly e: ChatViewElements) {
+  constructor(
+    private readonly e: ChatViewElements,
+    /** Names seen for more than one id get a tag; shared with the viewer list. */
+    readonly tags = new NameTags(),
+  ) {
+    this.hold = new SendHold(
+      (text, hideAfterMs) => this.showErrorText(text, hideAfterMs, true),
+      () => (e.error.hidden = true),
+    );
+    tags.onShared((key) => this.retag(key));
     e.name.value = store.get('name') ?? '';
     e.name.addEventListener('change', () => {
       // The server's rule, checked here so a bad name is explained instead of refusing the connection.
@@ -73,6 +87,13 @@ export class ChatView {
       if (this.atBottom()) e.more.hidden = true;
     });
     e.more.addEventListener('click', () => this.scrollToEnd());
+    // Touch screens have no hover: a tap on a message shows a moderator its buttons.
+    e.log.addEventListener('click', (ev) => {
+      if (!this.moderator || (ev.target as HTMLElement).closest('.mod-action')) return;
+      const row = (ev.target as HTMLElement).closest<HTMLElement>('.chat-msg');
+      for (const r of e.log.querySelectorAll('.chat-msg.picked')) if (r !== row) r.classList.remove('picked');
+      row?.classList.toggle('picked');
+    });
     this.renderEmpty();
   }
 
@@ -89,7 +110,32 @@ export class ChatView {
   /** Who this connection is: its server-given name shows when the user chose none, its messages stand out. */
   setYou(you: Sender): void {
     this.e.name.placeholder = you.name;
+    if (you.id === this.youId) return;
     this.youId = you.id;
+    for (const row of this.rows.values()) row.classList.toggle('mine', row.dataset.from === you.id);
+  }
+
+  /**
+   * Moderation: with a sender (this connection may moderate), the buttons next to each message
+   * act; without, they are not shown. Moderators are not held by slow mode or mutes.
+   */
+  setModerator(moderate: Moderate | null): void {
+    this.moderator = moderate;
+    this.exempt = moderate !== null;
+    this.e.log.classList.toggle('can-moderate', moderate !== null);
+  }
+
+  /** The room's slow mode (0: off), from `welcome` and `slowmode`. */
+  setSlowMode(seconds: number): void {
+    this.slowModeSeconds = seconds;
+    if (seconds === 0) this.hold.release('slow');
+    this.placeholder();
+  }
+
+  /** A moderator muted this person until `untilMs` from now (null: unmuted). */
+  setMuted(leftMs: number | null): void {
+    if (leftMs === null || leftMs <= 0) this.hold.release('muted');
+    else this.hold.hold('muted', leftMs);
   }
 
   setLimits(limits: Pick<Limits, 'maxChatLength' | 'maxNameLength' | 'chatRatePerSec'>): void {
@@ -103,8 +149,14 @@ export class ChatView {
   setCanChat(can: boolean, why = NO_CHAT): void {
     this.e.input.disabled = !can;
     this.e.form.querySelector<HTMLButtonElement>('button[type="submit"]')!.disabled = !can;
-    this.e.input.placeholder = can ? 'Say something…' : why;
     this.e.form.classList.toggle('read-only', !can);
+    if (can) this.placeholder();
+    else this.e.input.placeholder = why;
+  }
+
+  private placeholder(): void {
+    if (this.e.input.disabled) return;
+    this.e.input.placeholder = this.slowModeSeconds > 0 && !this.exempt ? `Slow mode: one message every ${this.slowModeSeconds} s` : 'Say something…';
   }
 
   apply(r: ChatSyncResult): void {
@@ -118,13 +170,17 @@ export class ChatView {
     else this.e.more.hidden = false;
   }
 
-  /** Shows chat errors next to the input; returns whether it was one. */
-  showError(msg: ErrorMessage): boolean {
+  /** Shows chat errors next to the input; returns whether it was one. `leftMs`: how long until the refusal's `until`. */
+  showError(msg: ErrorMessage, leftMs?: number): boolean {
     if (!CHAT_ERRORS.has(msg.code)) return false;
     // The refusal answers the message on its way: it stays in the box to be sent again.
     this.forgetPending();
     if (msg.code === 'CHAT_RATE_LIMITED') {
       this.rateLimited();
+      return true;
+    }
+    if (msg.code === 'MUTED' || msg.code === 'SLOW_MODE') {
+      this.hold.hold(msg.code === 'MUTED' ? 'muted' : 'slow', leftMs ?? this.slowModeSeconds * 1000);
       return true;
     }
     const words: Record<string, string> = {
@@ -139,12 +195,19 @@ export class ChatView {
   }
 
   error(text: string, hideAfterMs = 6000): void {
-    this.stopCountdown();
+    this.hold.stop();
     this.showErrorText(text, hideAfterMs);
   }
 
-  private showErrorText(text: string, hideAfterMs: number): void {
+  /** A line of news under the box, not an error (a moderation action done). */
+  info(text: string, hideAfterMs = 4000): void {
+    if (this.hold.blocked) return;
+    this.showErrorText(text, hideAfterMs, true);
+  }
+
+  private showErrorText(text: string, hideAfterMs: number, neutral = false): void {
     this.e.error.textContent = text;
+    this.e.error.classList.toggle('neutral', neutral);
     this.e.error.hidden = false;
     if (this.errorTimer) clearTimeout(this.errorTimer);
     this.errorTimer = hideAfterMs > 0 ? setTimeout(() => (this.e.error.hidden = true), hideAfterMs) : null;
@@ -153,8 +216,8 @@ export class ChatView {
   private send(): void {
     const text = this.e.input.value;
     if (text.trim() === '') return this.error('Type a message first.');
-    // Too soon after a refusal: it would only be refused again (and its error held back).
-    if (performance.now() < this.blockedUntil) return this.showCountdown();
+    // Too soon after a refusal, in slow mode or muted: it would only be refused again.
+    if (this.hold.blocked) return this.hold.countdown();
     // Enter pressed again while the same text is on its way: one message, not two.
     if (this.pending?.text === text && this.pending.conn === this.socket?.current) return;
     const ref = `${REF_PREFIX}-${++this.refs}`;
@@ -172,6 +235,7 @@ export class ChatView {
   private sent(p: Pending): void {
     if (this.e.input.value === p.text) this.e.input.value = '';
     this.forgetPending();
+    if (this.slowModeSeconds > 0 && !this.exempt) this.hold.hold('slow', this.slowModeSeconds * 1000);
   }
 
   private forgetPending(): void {
@@ -186,43 +250,35 @@ export class ChatView {
    */
   private rateLimited(): void {
     const waitMs = this.chatRatePerSec > 0 ? 1000 / this.chatRatePerSec : 1000;
-    this.blockedUntil = performance.now() + waitMs;
-    this.showCountdown();
+    this.hold.hold('rate', waitMs);
   }
 
-  private showCountdown(): void {
-    const tick = () => {
-      const left = this.blockedUntil - performance.now();
-      if (left <= 0) {
-        this.stopCountdown();
-        this.showErrorText('You can send again now.', 3000);
-        return;
-      }
-      this.showErrorText(`Too fast for the server: your message is still in the box, and you can send it again in ${Math.ceil(left / 1000)} s.`, 0);
-    };
-    this.stopCountdown();
-    tick();
-    if (this.blockedUntil > performance.now()) this.countdown = setInterval(tick, 250);
-  }
-
-  private stopCountdown(): void {
-    if (this.countdown) clearInterval(this.countdown);
-    this.countdown = null;
+  /** A name just became two people's: every row of it gets its id's tag. */
+  private retag(nameKey: string): void {
+    for (const row of this.e.log.querySelectorAll<HTMLElement>(`.chat-msg[data-name="${CSS.escape(nameKey)}"]`)) {
+      const tag = row.querySelector('.chat-tag');
+      const name = row.querySelector('.chat-name')?.textContent ?? '';
+      if (tag && row.dataset.from) tag.textContent = this.tags.tag(name, row.dataset.from);
+    }
   }
 
   private add(m: ChatMessage): void {
+    // Moderators' markers change what is shown; the clear stays as a line of its own.
+    if (m.kind === 'delete') {
+      const target = m.target === undefined ? undefined : this.rows.get(m.target);
+      if (target) removeRow(target);
+      return;
+    }
+    if (m.kind === 'clear') {
+      for (const [id, r] of this.rows) {
+        if (id >= m.id) continue;
+        r.remove();
+        this.rows.delete(id);
+      }
+    }
     if (this.rows.has(m.id)) return;
     this.e.log.querySelector('.chat-empty')?.remove();
-    const role = m.from.role === 'broadcaster' ? ' from-broadcaster' : m.from.role === 'server' ? ' from-server' : '';
-    const row = el('li', `chat-msg${role}${m.from.id === this.youId ? ' mine' : ''}`);
-    row.dataset.id = String(m.id);
-    const time = el('time', 'chat-time', clockTime(m.at));
-    time.dateTime = new Date(m.at).toISOString();
-    const who = el('span', 'chat-name', m.from.name);
-    who.style.color = m.from.color;
-    if (m.from.role === 'broadcaster') who.title = 'broadcaster';
-    else if (m.from.role === 'server') who.title = 'posted by the site, not by a viewer';
-    row.append(time, who, el('span', 'chat-text', m.text));
+    const row = chatRow(m, { youId: this.youId, tags: this.tags, moderate: () => this.moderator });
     // Almost always appended; history filling a gap inserts before the first higher id.
     let before: HTMLElement | null = null;
     const lastId = Number((this.e.log.lastElementChild as HTMLElement | null)?.dataset.id ?? 0);
@@ -261,13 +317,16 @@ export class ChatView {
 }
 
 /** The chat panel both the camera and viewer pages carry (same element ids). */
-export function chatViewFromPage(byId: <T extends HTMLElement>(id: string) => T): ChatView {
-  return new ChatView({
+export function chatViewFromPage(byId: <T extends HTMLElement>(id: string) => T, tags?: NameTags): ChatView {
+  return new ChatView(
+    {
     log: byId('chat-log'),
     form: byId<HTMLFormElement>('chat-form'),
     input: byId<HTMLInputElement>('chat-input'),
     name: byId<HTMLInputElement>('chat-name'),
     error: byId('chat-error'),
-    more: byId<HTMLButtonElement>('chat-more'),
-  });
+      more: byId<HTMLButtonElement>('chat-more'),
+    },
+    tags,
+  );
 }

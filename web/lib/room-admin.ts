@@ -30,18 +30,19 @@ export const roomAdmin = {
 
 /**
  * Why a viewer cannot watch a room, asked after its WebSocket was refused (browsers hide the
- * upgrade's status): null when it may watch, or the server was not reached.
+ * upgrade's status): null when it may watch, or the server was not reached. A ban says until when.
  */
-export async function accessRefusal(room: string, token: string): Promise<ErrorCode | null> {
+export async function accessRefusal(room: string, token: string, identity: string): Promise<{ code: ErrorCode; until?: number } | null> {
   try {
     const res = await fetch(`${base(room)}/access`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(token ? { token } : {}),
+      body: JSON.stringify(token ? { token, identity } : { identity }),
       cache: 'no-store',
     });
     if (res.ok) return null;
-    return ((await res.json()) as { error?: ErrorCode }).error ?? null;
+    const body = (await res.json()) as { error?: ErrorCode; until?: number };
+    return body.error ? { code: body.error, ...(body.until !== undefined ? { until: body.until } : {}) } : null;
   } catch {
     return null;
   }

@@ -19,6 +19,8 @@ export interface RoomSocketOptions {
   key?: string;
   /** A viewer token (private rooms), as the page's own URL carried it. */
   token?: string;
+  /** This browser's identity (identity.ts): the same person after a reconnect. */
+  identity?: string;
   quality?: string;
   onState(state: SocketState): void;
   /** Every server text message except chat and history, which arrive through `onChat`. */
@@ -128,6 +130,7 @@ export class RoomSocket {
     const query: Record<string, string> = { role: o.role };
     if (o.key) query.key = o.key;
     if (o.token) query.token = o.token;
+    if (o.identity) query.identity = o.identity;
     if (o.name) query.name = o.name;
     if (o.quality) query.quality = o.quality;
     this.chat.connecting();

@@ -40,7 +40,8 @@ export interface TierRound {
  * Encodes the tiers the server says someone watches, from the same picture as the source frame,
  * in a worker, and sends each as a tier frame after the source frame. One round at a time: a
  * picture that comes while the last round still runs gets no tiers (counted in `skipped`), so the
- * source stream never waits. Tiers it cannot afford are dropped and announced (TierBudget); if the
+ * source stream never waits. Tiers it cannot afford are dropped and announced, and tried again
+ * later when there is room (TierBudget); if the
  * browser cannot encode in a worker at all, it announces none and the server makes every tier.
  */
 export class TierEncoder {
@@ -115,6 +116,7 @@ export class TierEncoder {
    * canvas changes), or returns null when no tier is wanted or the last round is still running.
    */
   begin(canvas: HTMLCanvasElement): TierRound | null {
+    if (this.budget.retry(Date.now())) this.sync();
     const tiers = this.budget.active.filter((t) => this.announced?.includes(t.name));
     if (tiers.length === 0 || this.failed) return null;
     // A round that never came back (a worker that stalled without an error) is given up.

@@ -29,7 +29,14 @@ export function renderTierStats(box: HTMLElement, tiers: TierEncoder | null): vo
     parts.push(` (+${kbit(tiers.bitsPerSecond())} upstream)`);
   }
   const dropped = tiers.budget.droppedTiers;
-  if (dropped.length > 0) parts.push(` · too slow here, made by the server: ${dropped.join(', ')}`);
+  if (dropped.length > 0) {
+    const now = Date.now();
+    const when = (t: string) => {
+      const at = tiers.budget.retryAt(t);
+      return at === null ? t : `${t} (tried again ${at <= now ? 'when it fits' : `in ${Math.ceil((at - now) / 1000)} s`})`;
+    };
+    parts.push(` · too slow here, made by the server: ${dropped.map(when).join(', ')}`);
+  }
   box.replaceChildren(...parts);
   box.title = 'Quality tiers viewers watch are encoded on this device from the same picture and sent beside the source, so the server only relays them';
 }

@@ -3,6 +3,8 @@ import { broadcastErrorText } from '../lib/broadcast-errors.js';
 import { CameraSource, cameraSupport, fillCameraSelect } from '../lib/camera-source.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
 import { byId, el, store } from '../lib/dom.js';
+import { pageIdentity } from '../lib/identity.js';
+import { RoomPeople } from '../lib/room-people.js';
 import { fetchPageConfig, type PageConfig } from '../lib/page-config.js';
 import { Notices } from '../lib/notices.js';
 import { FrameCapture } from '../lib/frame-capture.js';
@@ -32,6 +34,7 @@ const preview = byId<HTMLCanvasElement>('preview');
 const linkInput = byId<HTMLInputElement>('viewer-link');
 const notices = new Notices(byId('messages'));
 const chat = chatViewFromPage(byId);
+const people = new RoomPeople(chat);
 const camera = new CameraSource(byId<HTMLVideoElement>('camera-video'));
 const wakeLock = new ScreenWakeLock();
 const capture = new FrameCapture(byId<HTMLVideoElement>('camera-video'), preview);
@@ -199,7 +202,7 @@ function onState(s: SocketState): void {
       notices.clear('key');
       viewers = s.welcome.viewers;
       chat.setLimits(s.welcome.limits);
-      chat.setYou(s.welcome.you);
+      people.onWelcome(s.welcome);
       privacy.onAccess(s.welcome.private);
       limitFps(s.welcome.limits.maxFps);
       tiers.connected();
@@ -210,6 +213,7 @@ function onState(s: SocketState): void {
     case 'reconnecting':
       tiers.disconnected();
       setBadge(badge, 'reconnecting', 'Reconnecting');
+      people.disconnected();
       renderStats();
       notices.show('conn', 'warn', `Connection lost: reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s. Streaming resumes by itself.`);
       // A refused upgrade looks like any network failure (1006): ask the API whether the key is the reason.
@@ -232,10 +236,11 @@ function onState(s: SocketState): void {
 }
 
 function onMessage(msg: ServerMessage): void {
+  if (people.onMessage(msg)) return;
   if (msg.type === 'presence') viewers = msg.viewers;
   else if (msg.type === 'access') privacy.onAccess(msg.private);
   else if (msg.type === 'demand') tiers.setDemand(msg.tiers);
-  else if (msg.type === 'error' && !chat.showError(msg)) {
+  else if (msg.type === 'error') {
     notices.show(`server-${msg.code}`, 'warn', broadcastErrorText(msg, socket?.current?.limits));
     setTimeout(() => notices.clear(`server-${msg.code}`), 8000);
   }
@@ -305,9 +310,11 @@ async function start(): Promise<void> {
   startBtn.disabled = false;
   stopBtn.hidden = false;
   roomInput.disabled = keyInput.disabled = true;
+  form.classList.add('live');
   stage.classList.add('has-frame');
-  socket = new RoomSocket({ config, room, role: 'broadcaster', key, name: chat.name, onState, onMessage, onChat: (r) => chat.apply(r) });
+  socket = new RoomSocket({ config, room, role: 'broadcaster', key, identity: pageIdentity('broadcaster'), name: chat.name, onState, onMessage, onChat: (r) => chat.apply(r) });
   chat.attach(socket);
+  people.attach(socket);
   socket.start();
   timer.start(1000 / s.fps);
   updateHiddenWarning();
@@ -325,6 +332,7 @@ function stop(): void {
   startBtn.hidden = false;
   stopBtn.hidden = true;
   roomInput.disabled = keyInput.disabled = false;
+  form.classList.remove('live');
   setBadge(badge, 'offline', 'Offline');
   stage.classList.remove('has-frame');
   showStage('Camera off', 'Press Start to broadcast again.');

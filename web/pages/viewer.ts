@@ -3,6 +3,8 @@ import { autoHideControls } from '../lib/auto-hide-controls.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
 import { byId, el, store } from '../lib/dom.js';
 import { clockTime, plural } from '../lib/format.js';
+import { pageIdentity } from '../lib/identity.js';
+import { RoomPeople } from '../lib/room-people.js';
 import { FrameRenderer, type PaintedFrame } from '../lib/frame-renderer.js';
 import { fetchPageConfig } from '../lib/page-config.js';
 import { RateMeter } from '../lib/rate-meter.js';
@@ -27,6 +29,8 @@ autoHideControls(stage, byId('stage-controls'));
 document.title = `${room} · beamcast`;
 
 const chat = chatViewFromPage(byId);
+const people = new RoomPeople(chat);
+const identity = pageIdentity();
 const renderer = new FrameRenderer(canvas);
 const paintMeter = new RateMeter(2000);
 const byteMeter = new RateMeter(2000);
@@ -87,13 +91,14 @@ const REFUSALS: Partial<Record<ErrorCode, [string, string]>> = {
   BAD_TOKEN: ['This link does not open this room', 'The link is incomplete or belongs to another room. Ask the broadcaster for a new one.'],
   TOKEN_EXPIRED: ['This link has expired', 'Ask the broadcaster for a new viewer link.'],
   NOT_ALLOWED: ['This link does not let you watch', 'Ask the broadcaster for a viewer link.'],
+  BANNED: ['You are banned from this room', 'A moderator banned you for a while.'],
 };
 
-function showRefusal(code: ErrorCode): void {
+function showRefusal(code: ErrorCode, until?: number): void {
   refused = code;
-  setBadge(badge, 'offline', code === 'TOKEN_EXPIRED' ? 'Link expired' : 'Private room');
+  setBadge(badge, 'offline', code === 'TOKEN_EXPIRED' ? 'Link expired' : code === 'BANNED' ? 'Banned' : 'Private room');
   const [title, detail] = REFUSALS[code] ?? ['You cannot watch this room', ''];
-  showMessage(title, detail);
+  showMessage(title, code === 'BANNED' && until ? `A moderator banned you until ${clockTime(until)}.` : detail);
   stage.classList.remove('live-now');
   stage.classList.add('refused');
   viewersEl.textContent = '';
@@ -103,6 +108,7 @@ function showRefusal(code: ErrorCode): void {
 function setAccess(isPrivate: boolean, grants: Grant[]): void {
   byId('private-badge').hidden = !isPrivate;
   chat.setCanChat(grants.includes('chat'));
+  people.setGrants(grants);
 }
 
 function onState(s: SocketState): void {
@@ -117,6 +123,7 @@ function onState(s: SocketState): void {
     case 'reconnecting':
       setBadge(badge, 'reconnecting', 'Reconnecting');
       markViewersStale(true);
+      people.disconnected();
       latencies.length = 0;
       renderOverlay();
       // Over a frozen picture too: the viewer should know it is not live right now.
@@ -124,9 +131,9 @@ function onState(s: SocketState): void {
       showMessage('Connection lost', `Reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s… the picture resumes by itself.`);
       // A refused upgrade looks like any network failure (1006): ask whether this page may watch at all.
       if (!s.everOpened && (s.attempt <= 2 || s.attempt % 5 === 0)) {
-        void accessRefusal(room, token).then((code) => {
-          if (code && code in REFUSALS && !refused) {
-            showRefusal(code);
+        void accessRefusal(room, token, identity).then((r) => {
+          if (r && r.code in REFUSALS && !refused) {
+            showRefusal(r.code, r.until);
             socket.stop();
           }
         });
@@ -136,6 +143,17 @@ function onState(s: SocketState): void {
       if (s.code === CloseCodes.PRIVATE_ROOM.code) {
         showRefusal('TOKEN_REQUIRED');
         showMessage('This room is now private', 'The broadcaster made it private: only people with a viewer link can watch. Ask them for one.');
+        break;
+      }
+      if (s.code === CloseCodes.KICKED.code || s.code === CloseCodes.BANNED.code) {
+        const kicked = s.code === CloseCodes.KICKED.code;
+        refused = kicked ? null : 'BANNED';
+        setBadge(badge, 'offline', kicked ? 'Removed' : 'Banned');
+        markViewersStale(true);
+        people.disconnected();
+        stage.classList.remove('live-now');
+        chat.setCanChat(false, kicked ? 'A moderator removed you from this room.' : 'A moderator banned you from this room.');
+        showMessage(kicked ? 'A moderator removed you from this room' : 'A moderator banned you from this room', kicked ? 'Reload the page to come back.' : 'You cannot come back for a while.');
         break;
       }
       setBadge(badge, 'offline', 'Disconnected');
@@ -152,7 +170,7 @@ function onWelcome(w: WelcomeMessage): void {
   setLive(w.live, w.live ? w.liveSince : (w.lastFrameAt ?? null));
   setViewers(w.viewers);
   chat.setLimits(w.limits);
-  chat.setYou(w.you);
+  people.onWelcome(w);
   setupQualities(w);
 }
 
@@ -198,6 +216,7 @@ qualitySel.addEventListener('change', () => {
 });
 
 function onMessage(msg: ServerMessage): void {
+  if (msg.type !== 'error' && people.onMessage(msg)) return;
   switch (msg.type) {
     case 'presence':
       setViewers(msg.viewers);
@@ -216,7 +235,7 @@ function onMessage(msg: ServerMessage): void {
       break;
     case 'error':
       if (msg.code === 'TOKEN_EXPIRED' || msg.code === 'BAD_TOKEN') chat.error('Your link’s token was not accepted, but this room is public: you are watching without it.', 10_000);
-      else if (!chat.showError(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
+      else if (!people.onMessage(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
       break;
     default:
       break;
@@ -312,6 +331,7 @@ async function main(): Promise<void> {
     room,
     role: 'viewer',
     token,
+    identity,
     name: chat.name,
     onState,
     onMessage,
@@ -320,6 +340,7 @@ async function main(): Promise<void> {
   });
   debug.socket = socket;
   chat.attach(socket);
+  people.attach(socket);
   chat.onNameChange = (name) => {
     socket.update({ name });
     socket.reconnect();

@@ -3,6 +3,7 @@ import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSy
 import { join } from 'node:path';
 import type { ChatMessage } from '../../protocol/index.js';
 import type { ChatDraft, ChatPage } from '../../core/broker/broker.js';
+import { chatRecord, isRemovable, redacts, tombstone, type Redaction } from '../../core/chat-record.js';
 
 interface RoomLog {
   epoch: string;
@@ -41,10 +42,8 @@ export class FileChatStore {
 
   append(room: string, draft: ChatDraft): { msg: ChatMessage; epoch: string } {
     const log = this.load(room);
-    const msg = { ...draft, id: log.latestId + 1 } as ChatMessage;
     // Key order as the wire has it: type, id first.
-    const ordered: ChatMessage = { type: 'chat', id: msg.id, at: msg.at, from: msg.from, text: msg.text };
-    if (msg.ref !== undefined) ordered.ref = msg.ref;
+    const ordered = chatRecord(draft, log.latestId + 1);
     appendFileSync(this.file(room), JSON.stringify(ordered) + '\n');
     log.latestId = ordered.id;
     log.lines++;
@@ -62,6 +61,24 @@ export class FileChatStore {
     const messages = after.slice(0, max);
     const evicted = since + 1 < oldest && since < latestId;
     return { epoch, latestId, messages, truncated: evicted };
+  }
+
+  /**
+   * Replaces the messages a moderator removed with tombstones, on disk: the file is rewritten (it
+   * holds at most twice the history) and renamed over the old one. Returns how many changed.
+   */
+  redact(room: string, r: Redaction): number {
+    const log = this.load(room);
+    const { recent } = this.read(room);
+    let changed = 0;
+    const kept = recent.map((m) => {
+      if (!redacts(r, m.id) || !isRemovable(m)) return m;
+      changed++;
+      return tombstone(m);
+    });
+    if (changed === 0) return 0;
+    this.rewrite(room, log, kept);
+    return changed;
   }
 
   /** Deletes logs not written for `ttlMs`: their rooms expired while no server held them. */
@@ -130,12 +147,15 @@ export class FileChatStore {
   }
 
   private compact(room: string, log: RoomLog): void {
-    const { recent } = this.read(room);
+    this.rewrite(room, log, this.read(room).recent);
+  }
+
+  private rewrite(room: string, log: RoomLog, messages: readonly ChatMessage[]): void {
     const file = this.file(room);
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, [JSON.stringify({ epoch: log.epoch }), ...recent.map((m) => JSON.stringify(m))].join('\n') + '\n');
+    writeFileSync(tmp, [JSON.stringify({ epoch: log.epoch }), ...messages.map((m) => JSON.stringify(m))].join('\n') + '\n');
     renameSync(tmp, file);
-    log.lines = recent.length;
+    log.lines = messages.length;
   }
 }
 

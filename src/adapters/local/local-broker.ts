@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPage } from '../../core/broker/broker.js';
+import type { Redaction } from '../../core/chat-record.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { FileChatStore } from './file-chat-store.js';
 import { LocalRoomState } from './local-room-state.js';
@@ -86,6 +87,10 @@ export class LocalBroker implements Broker {
 
   historyNow(room: string, since: number | null, max: number): ChatPage {
     return this.store.page(room, since, max);
+  }
+
+  async redactChat(room: string, redaction: Redaction): Promise<number> {
+    return this.store.redact(room, redaction);
   }
 
   claim(room: string): void {

@@ -42,6 +42,10 @@ export class LocalRoomState implements RoomStateStore {
   }
 
   async all(room: string): Promise<Map<string, RoomRecord>> {
+    return this.allNow(room);
+  }
+
+  allNow(room: string): Map<string, RoomRecord> {
     const now = Date.now();
     const out = new Map<string, RoomRecord>();
     for (const [k, r] of this.records(room)) if (liveRecord(r, now)) out.set(k, r);

@@ -1,5 +1,6 @@
 import type { ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { ChatMessage } from '../../protocol/index.js';
+import { chatRecord, isRemovable, redacts, tombstone, type Redaction } from '../../core/chat-record.js';
 import { newEpoch } from './file-chat-store.js';
 
 interface RoomLog {
@@ -16,8 +17,7 @@ export class MemoryChatStore {
 
   append(room: string, draft: ChatDraft): { msg: ChatMessage; epoch: string } {
     const log = this.load(room);
-    const msg: ChatMessage = { type: 'chat', id: log.latestId + 1, at: draft.at, from: draft.from, text: draft.text };
-    if (draft.ref !== undefined) msg.ref = draft.ref;
+    const msg = chatRecord(draft, log.latestId + 1);
     log.latestId = msg.id;
     log.messages.push(msg);
     if (log.messages.length > this.capacity) log.messages.shift();
@@ -30,6 +30,18 @@ export class MemoryChatStore {
     const oldest = messages[0]?.id ?? latestId + 1;
     const start = Math.max(0, since + 1 - oldest);
     return { epoch, latestId, messages: messages.slice(start, start + max), truncated: since + 1 < oldest && since < latestId };
+  }
+
+  redact(room: string, r: Redaction): number {
+    const log = this.logs.get(room);
+    if (!log) return 0;
+    let changed = 0;
+    log.messages = log.messages.map((m) => {
+      if (!redacts(r, m.id) || !isRemovable(m)) return m;
+      changed++;
+      return tombstone(m);
+    });
+    return changed;
   }
 
   prune(): void {}

@@ -4,6 +4,7 @@ import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPag
 import type { Log } from '../../core/log.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { RedisChannelBus } from './redis-channel-bus.js';
+import type { Redaction } from '../../core/chat-record.js';
 import { RedisChat } from './redis-chat.js';
 import { RedisClaims } from './redis-claims.js';
 import { RedisConnections, redactUrl } from './redis-connections.js';
@@ -207,6 +208,10 @@ export class RedisBroker implements Broker {
 
   history(room: string, since: number | null, max: number): Promise<ChatPage> {
     return this.chat.page(room, since, max);
+  }
+
+  redactChat(room: string, redaction: Redaction): Promise<number> {
+    return this.chat.redact(room, redaction);
   }
 
   // ---- the one broadcaster ----

@@ -1,4 +1,5 @@
 import { BusUnavailableError, type ChatDraft, type ChatPage } from '../../core/broker/broker.js';
+import { chatRecord, type Redaction } from '../../core/chat-record.js';
 import type { ChatMessage } from '../../protocol/index.js';
 import { newEpoch } from '../local/file-chat-store.js';
 import type { RedisConnections } from './redis-connections.js';
@@ -21,8 +22,7 @@ export class RedisChat {
   async post(room: string, draft: ChatDraft): Promise<ChatMessage> {
     const { conns, keys } = this.o;
     if (!conns.isUp) throw new BusUnavailableError('the bus is down: chat cannot be stored');
-    const msg: ChatMessage = { type: 'chat', id: 0, at: draft.at, from: draft.from, text: draft.text };
-    if (draft.ref !== undefined) msg.ref = draft.ref;
+    const msg = chatRecord(draft, 0);
     // Serialised once, here; the script splices the id in.
     const json = JSON.stringify(msg);
     const at = json.indexOf('"id":0') + 5;
@@ -45,6 +45,19 @@ export class RedisChat {
     } catch (err) {
       conns.noteError(err, 'read chat');
       throw new BusUnavailableError('history could not be read');
+    }
+  }
+
+  /** Tombstones stored messages in place, in one script (see REDACT_CHAT). */
+  async redact(room: string, r: Redaction): Promise<number> {
+    const { conns, keys } = this.o;
+    if (!conns.isUp) throw new BusUnavailableError('the bus is down: chat cannot be changed');
+    const args = 'through' in r ? ['through', r.through] : ['ids', ...r.ids];
+    try {
+      return Number(await conns.cmd.redactChat(keys.chatId(room), keys.chat(room), ...args));
+    } catch (err) {
+      conns.noteError(err, 'redact chat');
+      throw new BusUnavailableError('chat could not be changed');
     }
   }
 

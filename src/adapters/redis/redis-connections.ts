@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Log } from '../../core/log.js';
-import { CLAIM, POST_CHAT, READ_CHAT, RELEASE, RENEW, TOUCH_CHAT } from './redis-scripts.js';
+import { CLAIM, POST_CHAT, READ_CHAT, REDACT_CHAT, RELEASE, RENEW, TOUCH_CHAT } from './redis-scripts.js';
 
 type Args = (string | number)[];
 
@@ -9,6 +9,7 @@ export type ScriptedRedis = Redis & {
   postChat(...args: Args): Promise<[number, string]>;
   readChat(...args: Args): Promise<[string, number, string[], number]>;
   touchChat(...args: Args): Promise<number>;
+  redactChat(...args: Args): Promise<number>;
   claimRoom(...args: Args): Promise<[number, string]>;
   renewClaim(...args: Args): Promise<number>;
   releaseClaim(...args: Args): Promise<number>;
@@ -47,6 +48,7 @@ export class RedisConnections {
     this.cmd.defineCommand('postChat', { numberOfKeys: 4, lua: POST_CHAT });
     this.cmd.defineCommand('readChat', { numberOfKeys: 3, lua: READ_CHAT });
     this.cmd.defineCommand('touchChat', { numberOfKeys: 3, lua: TOUCH_CHAT });
+    this.cmd.defineCommand('redactChat', { numberOfKeys: 2, lua: REDACT_CHAT });
     this.cmd.defineCommand('claimRoom', { numberOfKeys: 3, lua: CLAIM });
     this.cmd.defineCommand('renewClaim', { numberOfKeys: 3, lua: RENEW });
     this.cmd.defineCommand('releaseClaim', { numberOfKeys: 2, lua: RELEASE });

@@ -57,6 +57,36 @@ if since >= 0 and since + 1 < oldest and since < latest then truncated = 1 end
 return {epoch, latest, items, truncated}
 `;
 
+/**
+ * Tombstones messages a moderator removed, in place. KEYS: id counter, message list.
+ * ARGV: 'ids' and the ids, or 'through' and the last id. Only what a person said is touched (no
+ * kind, not removed yet): its text and ref go, `deleted` is set. Returns how many changed.
+ */
+export const REDACT_CHAT = `
+local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+local len = redis.call('LLEN', KEYS[2])
+local oldest = latest - len + 1
+local changed = 0
+local function redact(id)
+  if id == nil or id < oldest or id > latest then return end
+  local raw = redis.call('LINDEX', KEYS[2], id - oldest)
+  if not raw then return end
+  local ok, m = pcall(cjson.decode, raw)
+  if not ok or type(m) ~= 'table' or m.id ~= id or m.kind ~= nil or m.deleted ~= nil then return end
+  m.text = ''
+  m.ref = nil
+  m.deleted = true
+  redis.call('LSET', KEYS[2], id - oldest, cjson.encode(m))
+  changed = changed + 1
+end
+if ARGV[1] == 'through' then
+  for id = oldest, math.min(latest, tonumber(ARGV[2])) do redact(id) end
+else
+  for i = 2, #ARGV do redact(tonumber(ARGV[i])) end
+end
+return changed
+`;
+
 /** Keeps a watched room's chat from expiring. KEYS: id counter, list, epoch. ARGV: ttl ms. */
 export const TOUCH_CHAT = `
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end

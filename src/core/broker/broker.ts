@@ -1,4 +1,5 @@
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
+import type { Redaction } from '../chat-record.js';
 import type { ChannelBus } from './channel-bus.js';
 import type { RoomRecord, RoomStateStore } from './room-state.js';
 
@@ -104,6 +105,12 @@ export interface Broker {
   history(room: string, since: number | null, max: number): Promise<ChatPage>;
   /** `history` answered at once, for a broker that holds the log in this process (else absent). */
   historyNow?(room: string, since: number | null, max: number): ChatPage;
+  /**
+   * Replaces stored messages a moderator removed with tombstones (see chat-record.ts), so their
+   * text is gone from the log itself. Nothing is announced: the moderator's marker, posted as a
+   * chat message, is what tells every node. Resolves with how many changed; rejects with BusUnavailableError.
+   */
+  redactChat(room: string, redaction: Redaction): Promise<number>;
 
   /**
    * Claims the room's broadcast for a broadcaster on this node, with a fencing token higher than

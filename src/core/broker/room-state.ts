@@ -37,6 +37,8 @@ export interface RoomStateStore {
   getNow?(room: string, key: string): RoomRecord | null;
   /** Every live record of a room. */
   all(room: string): Promise<Map<string, RoomRecord>>;
+  /** `all` answered at once, for a store in this process (else absent). */
+  allNow?(room: string): Map<string, RoomRecord>;
   /** Replaces a record. */
   set(room: string, key: string, value: JsonValue, ttlMs?: number): Promise<RoomRecord>;
   /**

@@ -25,3 +25,20 @@ export const noopChannelHooks: ChannelHooks = {
   clientEvent: noop,
   cacheMiss: noop,
 };
+
+/** Several listeners as one: each is told of everything, in order. */
+export function combineHooks(...all: Partial<ChannelHooks>[]): ChannelHooks {
+  const each =
+    <K extends keyof ChannelHooks>(name: K) =>
+    (...args: Parameters<ChannelHooks[K]>): void => {
+      for (const h of all) (h[name] as ((...a: Parameters<ChannelHooks[K]>) => void) | undefined)?.(...args);
+    };
+  return {
+    occupied: each('occupied'),
+    vacated: each('vacated'),
+    memberAdded: each('memberAdded'),
+    memberRemoved: each('memberRemoved'),
+    clientEvent: each('clientEvent'),
+    cacheMiss: each('cacheMiss'),
+  };
+}

@@ -143,6 +143,52 @@ export class ChannelHub implements ChannelBusEvents {
     }
   }
 
+  /**
+   * Counts `holder` as a connection of a presence channel's member without subscribing it: it
+   * gets no events (another protocol's connection, e.g. a native viewer of a room). Members and
+   * webhooks see it like any member. `presence_full` when the channel is at its member limit.
+   */
+  async addMember(app: string, channel: string, holder: ChannelSubscriber, p: PresenceJoin): Promise<'joined' | 'presence_full' | 'unavailable'> {
+    const ch = this.entry(app, channel);
+    ch.joining++;
+    try {
+      if (!(await this.presence.hasRoom(ch, p))) return 'presence_full';
+      await this.presence.join(ch, holder, p);
+      return 'joined';
+    } catch (err) {
+      if (!(err instanceof BusUnavailableError)) this.log.error({ err, app }, 'presence member could not be added');
+      // Counted here all the same: the bus gets the count when it is back (resync).
+      return ch.memberships.has(holder) ? 'joined' : 'unavailable';
+    } finally {
+      ch.joining--;
+      this.release(ch);
+    }
+  }
+
+  /** `holder` no longer counts for its member (see addMember). */
+  removeMember(app: string, channel: string, holder: ChannelSubscriber): void {
+    const ch = this.channels.get(key(app, channel));
+    if (!ch) return;
+    this.presence.leave(ch, holder);
+    this.release(ch);
+  }
+
+  /**
+   * Calls `onChange` whenever a member is added to or removed from the channel anywhere in the
+   * cluster, until the returned function is called. The node listens to the channel meanwhile.
+   */
+  watchMembers(app: string, channel: string, onChange: () => void): () => void {
+    const ch = this.entry(app, channel);
+    ch.watchers.add(onChange);
+    this.listen(ch).catch(() => {
+      // The bus is down: the watcher hears nothing until it is back (resync lists again).
+    });
+    return () => {
+      ch.watchers.delete(onChange);
+      this.release(ch);
+    };
+  }
+
   unsubscribe(app: string, channel: string, sub: ChannelSubscriber): void {
     const ch = this.channels.get(key(app, channel));
     if (!ch) return;
@@ -199,12 +245,14 @@ export class ChannelHub implements ChannelBusEvents {
 
   message(app: string, channel: string, payload: string): void {
     const ch = this.channels.get(key(app, channel));
-    if (!ch || ch.subscriberCount === 0) return;
+    if (!ch || (ch.subscriberCount === 0 && ch.watchers.size === 0)) return;
     const m = decodeBusMessage(payload);
     if (!m) {
       this.log.warn({ app }, 'unreadable channel message from the bus ignored');
       return;
     }
+    if (m.k !== 'e') for (const w of ch.watchers) w();
+    if (ch.subscriberCount === 0) return;
     const event = busMessageEvent(channel, m);
     this.delivered += ch.deliver(event, this.encoder.encode(event), m.k === 'r' ? undefined : m.x);
   }
@@ -280,9 +328,9 @@ export class ChannelHub implements ChannelBusEvents {
     );
   }
 
-  /** Stops listening once nobody here subscribes; forgets the channel once nothing is left to report. */
+  /** Stops listening once nobody here subscribes or watches; forgets the channel once nothing is left to report. */
   private release(ch: LocalChannel): void {
-    if (ch.subscriberCount === 0 && ch.listening) {
+    if (ch.subscriberCount === 0 && ch.watchers.size === 0 && ch.listening) {
       ch.listening = null;
       this.bus.unlisten(ch.app, ch.name);
     }

@@ -39,6 +39,10 @@ export class LocalChannel {
   readonly users = new Map<string, LocalUser>();
   /** The bus delivers this channel here (resolved once subscribed). */
   listening: Promise<void> | null = null;
+  /** Told of every member added or removed anywhere (see ChannelHub.watchMembers). */
+  readonly watchers = new Set<() => void>();
+  /** Members joining without subscribing (ChannelHub.addMember) whose join is under way. */
+  joining = 0;
 
   constructor(
     readonly app: string,
@@ -50,9 +54,10 @@ export class LocalChannel {
     return this.active.size + this.pending.size;
   }
 
-  /** No subscriber and no count left to report: the entry can go. */
+  /** No subscriber, member, watcher or count left to report: the entry can go. */
   get idle(): boolean {
     if (this.subscriberCount > 0 || !this.subscriptions.idle) return false;
+    if (this.memberships.size > 0 || this.watchers.size > 0 || this.joining > 0) return false;
     for (const u of this.users.values()) if (!u.sync.idle || u.sync.value > 0) return false;
     return true;
   }

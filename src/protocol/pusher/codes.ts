@@ -67,8 +67,12 @@ export const PusherSubscriptionErrors = {
   MEMBER_TOO_LARGE: { type: 'LimitReached', status: 413, message: "user_info is larger than the app's presence member size limit" },
   TOO_MANY_CHANNELS: { type: 'LimitReached', status: 429, message: 'this connection is subscribed to too many channels' },
   SUBSCRIBE_RATE_LIMITED: { type: 'LimitReached', status: 429, message: 'subscribing too often; try again in a moment' },
-  BAD_ROOM_CHANNEL: { type: 'InvalidChannel', status: 400, message: 'room channels are room.{room} and presence-room.{room}, with a room name of 1-64 characters a-z 0-9 _ -, starting with a letter or digit' },
-  ROOM_FORBIDDEN: { type: 'AuthError', status: 403, message: 'this room cannot be followed without access to it' },
+  BAD_ROOM_CHANNEL: {
+    type: 'InvalidChannel',
+    status: 400,
+    message: 'room channels are room.{room}, private-room.{room} and presence-room.{room}, with a room name of 1-64 characters a-z 0-9 _ -, starting with a letter or digit',
+  },
+  ROOM_FORBIDDEN: { type: 'AuthError', status: 403, message: 'this room cannot be followed without access to it (a private room: a token that grants watch; not while banned)' },
   ROOM_UNAVAILABLE: { type: 'LimitReached', status: 503, message: 'the server holds too many rooms nobody has been live in; try again later' },
   SERVER_ERROR: { type: 'ServerError', status: 500, message: 'the subscription could not be completed' },
 } as const satisfies Record<string, { type: string; status: number; message: string }>;
@@ -82,10 +86,16 @@ export type PusherSubscriptionErrorName = keyof typeof PusherSubscriptionErrors;
 export const PusherAuthErrors = {
   BAD_AUTH_REQUEST: { status: 400, message: 'socket_id and channel_name are required; socket_id looks like 123.456' },
   APP_KEY_REQUIRED: { status: 400, message: 'several apps are configured: name one with app_key' },
-  BAD_USER: { status: 400, message: 'user_id must be 1-128 characters of A-Z a-z 0-9 _ - = @ , . ; and the name must follow the name rule' },
+  BAD_USER: {
+    status: 400,
+    message: 'user_id must be 1-128 characters of A-Z a-z 0-9 _ - = @ , . ; and not look like a native id (use identity), identity must be 16-128 characters of A-Z a-z 0-9 _ -, and the name must follow the name rule',
+  },
   APP_NOT_FOUND: { status: 404, message: 'no app has this key' },
-  NOT_A_ROOM_CHANNEL: { status: 403, message: "this endpoint signs room channels only (presence-room.{room}); sign other channels with the app's own auth endpoint" },
-  ROOM_FORBIDDEN: { status: 403, message: 'this room cannot be followed without access to it' },
+  NOT_A_ROOM_CHANNEL: {
+    status: 403,
+    message: "this endpoint signs room channels only (private-room.{room}, presence-room.{room}); sign other channels with the app's own auth endpoint",
+  },
+  ROOM_FORBIDDEN: { status: 403, message: 'this room cannot be followed without access to it (a private room: a token that grants watch; not while banned)' },
   ORIGIN_NOT_ALLOWED: { status: 403, message: "origin not allowed by the app's allowed_origins" },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -39,12 +39,13 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   const { rooms, limiter } = deps;
   const streams = new Set<MjpegSink>();
 
-  const resolve = async (req: { params: { room: string }; query: { quality?: string; token?: string } }): Promise<Target | ErrorCode> => {
+  const resolve = async (req: { ip: string; params: { room: string }; query: { quality?: string; token?: string } }): Promise<Target | ErrorCode> => {
     const quality = req.query.quality || deps.qualities[0]!;
     if (!isValidRoomName(req.params.room)) return 'BAD_ROOM';
     if (!deps.qualities.includes(quality)) return 'BAD_QUALITY';
     const token = typeof req.query.token === 'string' ? req.query.token : null;
-    const allowed = await deps.access.authorizeRoomAccess(req.params.room, token, 'watch');
+    // A banned address gets no pictures either.
+    const allowed = await deps.access.authorizeRoomAccess(req.params.room, token, 'watch', deps.access.visitor(req.params.room, req.ip));
     if (!allowed.ok) return allowed.code;
     // A room nobody has been live in yet is a name someone made up, as far as the public knows.
     // One live on another node is served from here too.

@@ -90,15 +90,18 @@ export function registerRoomAdminRoutes(app: FastifyInstance, deps: RoomAdminDep
     return { token, grants: claims.grants, expiresAt: claims.expiresAt };
   });
 
-  // Browsers hide why a WebSocket upgrade was refused: the viewer page asks here, with its token.
-  app.post<{ Params: { room: string }; Body: { token?: unknown } }>('/api/rooms/:room/access', async (req, reply) => {
+  // Browsers hide why a WebSocket upgrade was refused: the viewer page asks here, with its token
+  // and its identity (a ban is told with its end).
+  app.post<{ Params: { room: string }; Body: { token?: unknown; identity?: unknown } }>('/api/rooms/:room/access', async (req, reply) => {
     reply.header('cache-control', 'no-store');
     const { room } = req.params;
     if (!isValidRoomName(room)) return replyError(reply, 'BAD_ROOM');
     const token = typeof req.body?.token === 'string' ? req.body.token : null;
-    const verdict = await deps.access.authorizeRoomAccess(room, token, 'watch');
+    const identity = typeof req.body?.identity === 'string' ? req.body.identity : null;
+    const verdict = await deps.access.authorizeRoomAccess(room, token, 'watch', deps.access.visitor(room, req.ip, identity));
     if (!verdict.ok) {
       req.log.info({ room, code: verdict.code }, 'access check refused');
+      if (verdict.until !== undefined) return reply.code(ErrorCodes[verdict.code].status).send({ error: verdict.code, message: ErrorCodes[verdict.code].message, until: verdict.until });
       return replyError(reply, verdict.code);
     }
     return { private: verdict.private, grants: verdict.grants };

@@ -109,6 +109,6 @@ export function pusherJsSnippet(app: Pick<SnippetApp, 'key'>, e: PusherEndpoints
     `  enabledTransports: [${tls ? "'wss'" : "'ws'"}],`,
     `  channelAuthorization: { endpoint: ${JSON.stringify(`${api}/pusher/auth`)}, transport: 'ajax' },`,
     '});',
-    "pusher.subscribe('my-channel').bind('my-event', (data) => console.log(data));",
+    "pusher.subscribe('my-channel').bind('my-event', (data) => console.info(data));",
   ].join('\n');
 }

@@ -62,7 +62,7 @@ export class ConnectionSubscriptions {
     const current = () => this.subs.get(channel) === sub;
     let room: Room | null = null;
     if (plan.room !== undefined) {
-      const opened = await this.deps.followers.open(plan.room, {});
+      const opened = await this.deps.followers.open(plan.room, plan.signed ? { signed: true } : {});
       if (!current()) return;
       if (!opened.ok) {
         this.subs.delete(channel);

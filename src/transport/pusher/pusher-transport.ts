@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { PusherApp } from '../../config/pusher-apps/pusher-app.js';
 import type { Broker } from '../../core/broker/broker.js';
 import { ChannelHub } from '../../core/channels/channel-hub.js';
+import { combineHooks, type ChannelHooks } from '../../core/channels/channel-hooks.js';
 import type { ConnectionLimiter } from '../../core/connection-limiter.js';
 import type { Log } from '../../core/log.js';
-import { publicRoomAccess, type FollowAccess } from '../../core/room-access.js';
+import { publicRoomAccess, type FollowAccess, type Visitor } from '../../core/room-access.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import type { Uws } from '../ws/load-uws.js';
 import type { WsRoute } from '../ws/ws-route.js';
@@ -42,6 +43,12 @@ export interface PusherTransportOptions {
   access?: FollowAccess;
   /** Webhook batching and retry timings (tests shorten them). */
   webhooks?: Omit<WebhookSenderOptions, 'apps' | 'telemetry' | 'log'>;
+  /** Others told of what happens to channels besides the webhooks (rooms' audiences). */
+  hooks?: Partial<ChannelHooks>;
+  /** Public ids for `identity` in the auth endpoint (deriveIdentityKey). */
+  identityKey?: Buffer;
+  /** Who asks the auth endpoint, for bans. */
+  visitor?(room: string, address: string, identity: string | null): Visitor;
 }
 
 export interface PusherStats {
@@ -79,7 +86,8 @@ export function createPusherTransport(opts: PusherTransportOptions): PusherTrans
   const access = opts.access ?? publicRoomAccess;
   const directory = new PusherAppDirectory(opts.apps);
   const webhooks = new WebhookSender({ ...opts.webhooks, apps: opts.apps, telemetry, log });
-  const hub = new ChannelHub({ bus: opts.broker.channels, encoder: pusherEventEncoder, hooks: webhookHooks(webhooks), log });
+  const hooks = opts.hooks ? combineHooks(webhookHooks(webhooks), opts.hooks) : webhookHooks(webhooks);
+  const hub = new ChannelHub({ bus: opts.broker.channels, encoder: pusherEventEncoder, hooks, log });
   hub.start();
   const followers = new RoomFollowers(opts.rooms, access);
   const roomChat = new RoomChatPoster(opts.rooms, settings);
@@ -106,7 +114,7 @@ export function createPusherTransport(opts: PusherTransportOptions): PusherTrans
     async registerHttp(app) {
       const signature = { directory, windowSeconds: settings.pusherTimestampWindow };
       await registerPusherHttpApi(app, { hub, roomChat, signature, telemetry });
-      registerAuthRoute(app, { directory, access, maxNameLength: settings.maxNameLength });
+      registerAuthRoute(app, { directory, access, maxNameLength: settings.maxNameLength, identityKey: opts.identityKey, visitor: opts.visitor });
     },
     busState(up) {
       if (up) hub.resync();

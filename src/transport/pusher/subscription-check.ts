@@ -18,8 +18,10 @@ export type SubscriptionPlan =
       cache: boolean;
       /** Presence channels: the member this connection joins as (info as JSON). */
       presence?: { userId: string; info: string };
-      /** room.{room}: the room this connection follows. */
+      /** room.{room} and private-room.{room}: the room this connection follows. */
       room?: string;
+      /** The channel's signature vouches for access to the room (private-room.{room}). */
+      signed?: boolean;
     }
   | { ok: false; error: PusherSubscriptionErrorName };
 
@@ -39,7 +41,9 @@ export function checkSubscription(app: PusherApp, socketId: string, signedInAs: 
   if (room && !room.valid) return { ok: false, error: 'BAD_ROOM_CHANNEL' };
   if (cls.kind === 'public') return room ? { ok: true, kind: cls.kind, cache: cls.cache, room: room.room } : { ok: true, kind: cls.kind, cache: cls.cache };
   if (cls.kind !== 'presence') {
-    return verifyChannelAuth(app, ask.auth, socketId, channel) ? { ok: true, kind: cls.kind, cache: cls.cache } : { ok: false, error: 'AUTH_FAILED' };
+    if (!verifyChannelAuth(app, ask.auth, socketId, channel)) return { ok: false, error: 'AUTH_FAILED' };
+    // Signed by an auth endpoint that checked access (ours asks for a token that grants watch).
+    return room ? { ok: true, kind: cls.kind, cache: cls.cache, room: room.room, signed: true } : { ok: true, kind: cls.kind, cache: cls.cache };
   }
   // The signature covers channel_data: checked first, so unsigned data is never even parsed.
   if (ask.channelData === null || !verifyChannelAuth(app, ask.auth, socketId, channel, ask.channelData)) return { ok: false, error: 'AUTH_FAILED' };

@@ -1,5 +1,5 @@
 import type { EventEncoder, RoomEvent } from '../../core/room-events.js';
-import type { HistoryMessage, LiveMessage, PresenceMessage } from '../../protocol/index.js';
+import type { HistoryMessage, LiveMessage, PresenceMessage, SlowModeMessage } from '../../protocol/index.js';
 
 // Messages of a new chat log that clients fetch after a reset, as many as a join shows.
 const RESET_TAIL = 50;
@@ -25,6 +25,12 @@ export const beamcastEncoder: EventEncoder = {
         const from = Math.max(0, event.latestId - RESET_TAIL);
         const msg: HistoryMessage = { type: 'history', chatEpoch: event.epoch, messages: [], latestId: event.latestId, truncated: false, more: event.latestId > 0 };
         if (msg.more) msg.nextSince = from;
+        return JSON.stringify(msg);
+      }
+      case 'audience':
+        return event.json;
+      case 'slowmode': {
+        const msg: SlowModeMessage = { type: 'slowmode', seconds: event.seconds };
         return JSON.stringify(msg);
       }
     }

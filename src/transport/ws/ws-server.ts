@@ -100,13 +100,15 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const forwarded = opts.trustProxy ? req.getHeader('x-forwarded-for').split(',')[0]!.trim() : '';
       const address = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
 
-      const refuse = (code: ErrorCode) => {
+      const refuse = (code: ErrorCode, until?: number) => {
         const status = refusalStatus(code);
         roomOptions.telemetry.connectionRefused(code);
         log.info({ room: room.slice(0, 80), address, code }, 'upgrade refused');
         res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`);
         if (code === 'UNSUPPORTED_WS_VERSION') res.writeHeader('sec-websocket-version', '13');
-        res.writeHeader('content-type', 'application/json').end(JSON.stringify({ error: code, message: ErrorCodes[code].message }));
+        const body: { error: ErrorCode; message: string; until?: number } = { error: code, message: ErrorCodes[code].message };
+        if (until !== undefined) body.until = until;
+        res.writeHeader('content-type', 'application/json').end(JSON.stringify(body));
       };
       const verdict = admit({ room, query, origin, address, wsVersion }, policy, rooms, limiter);
       if (!verdict.ok) return refuse(verdict.code);
@@ -114,7 +116,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const finish = (admitted: Admitted, v: AccessVerdict) => {
         if (!v.ok) {
           limiter.release(address);
-          return refuse(v.code);
+          return refuse(v.code, v.until);
         }
         const data: Admitted = { ...admitted, tokenGrants: v.tokenGrants, tokenError: v.tokenError };
         // Only `peer` goes into the user data: uWS copies every property onto each socket.
@@ -124,9 +126,10 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
         res.upgrade<SocketData>({ peer: new UwsPeer(address, verdict) }, secKey, secProtocol, secExtensions, context);
         return;
       }
-      // A viewer of a private room needs a token that grants `watch`. Known at once for a room held
-      // here; otherwise the shared store says, and the answer is written when it comes.
-      const now = access.authorizeNow(room, verdict.token, 'watch');
+      // A viewer of a private room needs a token that grants `watch`, and nobody banned gets in. Known
+      // at once for a room held here; otherwise the shared store says, and the answer is written when it comes.
+      const who = { publicId: verdict.publicId, addressTag: verdict.addressTag };
+      const now = access.authorizeNow(room, verdict.token, 'watch', who);
       if (now) return finish(verdict, now);
       let aborted = false;
       res.onAborted(() => {
@@ -136,7 +139,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const answer = (v: AccessVerdict) => {
         if (!aborted) res.cork(() => finish(verdict, v));
       };
-      access.authorizeRoomAccess(room, verdict.token, 'watch').then(answer, () => answer({ ok: false, code: 'SETTINGS_UNAVAILABLE' }));
+      access.authorizeRoomAccess(room, verdict.token, 'watch', who).then(answer, () => answer({ ok: false, code: 'SETTINGS_UNAVAILABLE' }));
     },
 
     open(ws) {
@@ -159,6 +162,8 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
           encoder: beamcastEncoder,
           tokenGrants: data.tokenGrants,
           tokenError: data.tokenError,
+          publicId: data.publicId,
+          addressTag: data.addressTag,
         },
         roomOptions,
       );

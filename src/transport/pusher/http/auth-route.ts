@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PusherApp } from '../../../config/pusher-apps/pusher-app.js';
-import type { FollowAccess } from '../../../core/room-access.js';
+import { isIdentity, publicIdOf } from '../../../core/identity.js';
+import type { FollowAccess, Visitor } from '../../../core/room-access.js';
 import { senderColor } from '../../../core/sender-color.js';
 import { checkName } from '../../../protocol/index.js';
 import { PusherAuthErrors, type PusherAuthErrorName } from '../../../protocol/pusher/codes.js';
@@ -13,10 +14,17 @@ export interface AuthRouteDeps {
   directory: PusherAppDirectory;
   access: FollowAccess;
   maxNameLength: number;
+  /** Public ids for `identity` (deriveIdentityKey); without it `identity` is refused. */
+  identityKey?: Buffer;
+  /** Who asks, for bans: a visitor from the address (and identity) of the request. */
+  visitor?(room: string, address: string, identity: string | null): Visitor;
 }
 
 // User ids must also form a #server-to-user- channel name.
 const USER_ID = /^[A-Za-z0-9_\-=@,.;]{1,128}$/;
+// What native ids look like (connection ids, public ids): only an identity makes one, so nobody
+// can join a room's member list as someone else.
+const NATIVE_ID = /^[0-9a-f]{10}(?:[0-9a-f]{6})?$/;
 
 type Fields = Record<string, unknown>;
 
@@ -43,16 +51,29 @@ function requestedMember(b: Fields, socketId: string): { userId: string; name: s
   const rawId = fromData.user_id ?? b.user_id;
   const userId = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? String(rawId) : (str(rawId) ?? socketId);
   const name = str(info.name) ?? str(b.name) ?? '';
-  if (!USER_ID.test(userId)) return null;
+  if (!USER_ID.test(userId) || NATIVE_ID.test(userId)) return null;
   return { userId, name };
+}
+
+/** The name asked for, as `name` or in channel_data's user_info (unparsable data: none). */
+function requestedName(b: Fields): string {
+  try {
+    const v = JSON.parse(str(b.channel_data) ?? '{}') as { user_info?: { name?: unknown } };
+    if (typeof v?.user_info?.name === 'string') return v.user_info.name;
+  } catch {
+    // no name from the data
+  }
+  return str(b.name) ?? '';
 }
 
 /**
  * POST /pusher/auth: beamcast's own channel auth endpoint, for room channels. It signs
- * presence-room.{room} for a socket when the room's access rules allow (every room is public for
- * now; a private room will want a viewer token, given as `token`). The member is the client's
- * own choice (user_id, default the socket id; name, checked by the name rule): a public room has
- * no accounts to check it against. The app is `app_key` (form, JSON or query), else the only one.
+ * private-room.{room} and presence-room.{room} for a socket when the room's access rules allow:
+ * anyone for a public room, a viewer token that grants watch (`token`) for a private one, nobody
+ * a moderator banned. A presence member is the person of `identity` (the same id as on the
+ * native protocol), else the client's own choice (user_id, default the socket id, never one that
+ * looks like a native id; name, checked by the name rule). The app is `app_key` (form, JSON or
+ * query), else the only one.
  */
 export function registerAuthRoute(app: FastifyInstance, deps: AuthRouteDeps): void {
   app.register(async (scope) => {
@@ -86,12 +107,16 @@ export function registerAuthRoute(app: FastifyInstance, deps: AuthRouteDeps): vo
       const channel = str(b.channel_name);
       if (!isSocketId(socketId) || channel === undefined) return authError(reply, 'BAD_AUTH_REQUEST');
       const room = roomOfChannel(channel);
-      if (!room?.presence || !room.valid) return authError(reply, 'NOT_A_ROOM_CHANNEL');
-      if ((await deps.access.canFollow(room.room, { token: str(b.token) })) !== 'allowed') {
+      if (!room || room.kind === 'public' || !room.valid) return authError(reply, 'NOT_A_ROOM_CHANNEL');
+      const identity = str(b.identity) ?? null;
+      if (identity !== null && (!deps.identityKey || !isIdentity(identity))) return authError(reply, 'BAD_USER');
+      const who = deps.visitor?.(room.room, req.ip, identity);
+      if ((await deps.access.canFollow(room.room, who ? { token: str(b.token), who } : { token: str(b.token) })) !== 'allowed') {
         req.log.info({ room: room.room, code: 'ROOM_FORBIDDEN' }, 'room channel auth refused');
         return authError(reply, 'ROOM_FORBIDDEN');
       }
-      const member = requestedMember(b, socketId);
+      if (!room.presence) return { auth: signChannelAuth(app, socketId, channel) };
+      const member = identity !== null ? { userId: publicIdOf(deps.identityKey!, room.room, identity), name: requestedName(b) } : requestedMember(b, socketId);
       const named = member && checkName(member.name, deps.maxNameLength);
       if (!member || !named?.ok) return authError(reply, 'BAD_USER');
       const name = named.name || `viewer-${member.userId.replace(/[^A-Za-z0-9]/g, '').slice(0, 4)}`;

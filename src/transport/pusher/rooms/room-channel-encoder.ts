@@ -4,9 +4,10 @@ import type { ChatMessage } from '../../../protocol/index.js';
 import { RoomChannelEvents } from '../../../protocol/pusher/room-channels.js';
 import { channelEvent } from '../../../protocol/pusher/server-messages.js';
 
-/** A chat message as the room channel's `chat` event carries it. */
-export function chatEventData(msg: ChatMessage): { id: number; at: number; text: string; from: ChatMessage['from'] } {
-  return { id: msg.id, at: msg.at, text: msg.text, from: msg.from };
+/** A chat message as the room channel's `chat` event carries it: as native viewers get it, without `type` and `ref`. */
+export function chatEventData(msg: ChatMessage): Omit<ChatMessage, 'type' | 'ref'> {
+  const { type: _type, ref: _ref, ...data } = msg;
+  return data;
 }
 
 /**
@@ -26,6 +27,9 @@ export function roomChannelEncoder(channel: string): EventEncoder {
           return ev(RoomChannelEvents.viewers, { viewers: e.viewers, live: e.live });
         case 'chat-reset':
           return ev(RoomChannelEvents.chatReset, { chatEpoch: e.epoch, latestId: e.latestId });
+        default:
+          // Who is watching is the presence channel's member list; the rest is for native connections.
+          return null;
       }
     },
   };

@@ -4,6 +4,8 @@ import type { EventEncoder } from '../../../core/room-events.js';
 import type { RoomRegistry } from '../../../core/room-registry.js';
 import type { Member, Room } from '../../../core/room.js';
 import type { PusherSubscriptionErrorName } from '../../../protocol/pusher/codes.js';
+import { ROOM_CHANNEL_PREFIX, RoomChannelEvents } from '../../../protocol/pusher/room-channels.js';
+import { channelEvent } from '../../../protocol/pusher/server-messages.js';
 import { roomChannelEncoder, roomStateEvent } from './room-channel-encoder.js';
 
 /** A connection following a room: its socket, and what to do when it falls behind. */
@@ -54,6 +56,13 @@ export class RoomFollowers {
     let shared = this.encoders.get(channel);
     if (!shared) this.encoders.set(channel, (shared = { encoder: roomChannelEncoder(channel), users: 0 }));
     shared.users++;
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      room.unlisten(member);
+      if (--shared.users === 0) this.encoders.delete(channel);
+    };
     const member: Member = {
       peer: f.peer,
       sender: { id: f.socketId, name: '', color: '', role: 'viewer' },
@@ -61,15 +70,15 @@ export class RoomFollowers {
       quality: '',
       onSendDropped: () => f.onSendDropped(),
       onReplaced: () => {},
+      // The public channel of a room that turned private follows it no further (private-room.{room} does).
+      onAccessChanged: (isPrivate) => {
+        if (!isPrivate || !channel.startsWith(ROOM_CHANNEL_PREFIX) || stopped) return;
+        stop();
+        f.peer.sendText(channelEvent(channel, RoomChannelEvents.private, '{}'));
+      },
     };
     if (f.peer.sendText(roomStateEvent(channel, room)) === 'dropped') f.onSendDropped();
     room.listen(member);
-    let stopped = false;
-    return () => {
-      if (stopped) return;
-      stopped = true;
-      room.unlisten(member);
-      if (--shared.users === 0) this.encoders.delete(channel);
-    };
+    return stop;
   }
 }
