@@ -15,6 +15,8 @@ const OUT = join(ROOT, 'dist', 'loadtest');
 
 export interface Bundle {
   worker: string;
+  /** The Pusher scenario's subscriber thread. */
+  pusherWorker: string;
   baseline(name: string): string;
 }
 
@@ -25,6 +27,7 @@ export function bundleLoadtest(): Promise<Bundle> {
     await build({
       entryPoints: {
         worker: join(ROOT, 'loadtest', 'worker.ts'),
+        'pusher-worker': join(ROOT, 'loadtest', 'pusher-worker.ts'),
         ...Object.fromEntries([...BASELINES, ...PUSHER_BASELINES].map((b) => [`baselines/${b}`, join(ROOT, 'loadtest', 'baselines', `${b}.ts`)])),
       },
       outdir: OUT,
@@ -35,7 +38,7 @@ export function bundleLoadtest(): Promise<Bundle> {
       packages: 'external',
       logLevel: 'warning',
     });
-    return { worker: join(OUT, 'worker.js'), baseline: (name) => join(OUT, 'baselines', `${name}.js`) };
+    return { worker: join(OUT, 'worker.js'), pusherWorker: join(OUT, 'pusher-worker.js'), baseline: (name) => join(OUT, 'baselines', `${name}.js`) };
   })();
   return bundled;
 }

@@ -1,17 +1,45 @@
 // `npm run loadtest -- ...`: one scenario, or the same scenario against beamcast and baselines.
 import { writeFileSync } from 'node:fs';
 import { HELP, OptionsError, parseOptions } from './options.js';
+import { pusherMain, type ProgressLine } from './pusher-cli.js';
+import { isPusherScenario, PUSHER_HELP } from './pusher-options.js';
 import { compareRows, formatBrief, formatCompare, formatReport, type Report } from './report.js';
 import { runScenario } from './run.js';
 
+/** The live status line: rewritten in place on a terminal, else one line every 5 s. */
+function progressLine(enabled: boolean): ProgressLine {
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  return {
+    progress(line: string) {
+      if (!enabled) return;
+      if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+      else if (Date.now() - lastLine >= 5000) {
+        lastLine = Date.now();
+        process.stderr.write(`${line}\n`);
+      }
+    },
+    end() {
+      if (enabled && tty) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   let o;
   try {
+    if (isPusherScenario(argv)) {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        process.stdout.write(PUSHER_HELP);
+        return 0;
+      }
+      return await pusherMain(argv, progressLine);
+    }
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(HELP);
+      return 0;
+    }
     o = parseOptions(argv);
   } catch (err) {
     if (err instanceof OptionsError) {
@@ -20,17 +48,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const tty = process.stderr.isTTY;
-  let lastLine = 0;
-  const progress = (line: string) => {
-    if (!o.progress) return;
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-    else if (Date.now() - lastLine >= 5000) {
-      lastLine = Date.now();
-      process.stderr.write(`${line}\n`);
-    }
-  };
-  const endProgress = () => o.progress && tty && process.stderr.write('\r\x1b[2K');
+  const { progress, end: endProgress } = progressLine(o.progress);
 
   const targets = [o.target, ...o.compare.filter((t) => t !== o.target)];
   const groups: Report[][] = targets.map(() => []);

@@ -33,6 +33,7 @@ export interface LoadtestOptions {
 export const HELP = `Usage: npm run loadtest -- [options]
 
 Simulates viewers (and a broadcaster) against a beamcast server and reports what they get.
+(--scenario pusher: Pusher protocol subscribers and HTTP API triggers instead; --scenario pusher --help.)
 
   --viewers N           viewers that stay for the whole run (default 100)
   --fps F               frames per second the broadcaster sends (default 15)
@@ -118,6 +119,7 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
       return v;
     };
     switch (flag) {
+      case '--scenario': next(); break;
       case '--viewers': o.viewers = num(flag, next(), 0, 1_000_000, true); break;
       case '--fps': o.fps = num(flag, next(), 0.1, 240); break;
       case '--frame-kb': o.frameKb = num(flag, next(), 1, 16_384); break;

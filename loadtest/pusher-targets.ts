@@ -27,6 +27,8 @@ export interface SpawnedPusherTarget {
   /** WebSocket (/app/:key) and HTTP API (/apps/:id/...) share this port. */
   port: number;
   output(): string;
+  /** Full garbage collection in the server, before memory is sampled. */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,8 @@ export function soketiInstalled(): boolean {
   return existsSync(SOKETI_ENTRY);
 }
 
-export async function spawnPusherTarget(name: PusherTargetName, app: PusherApp): Promise<SpawnedPusherTarget> {
+/** `nodeArgs`: extra node flags, e.g. --cpu-prof. */
+export async function spawnPusherTarget(name: PusherTargetName, app: PusherApp, nodeArgs: string[] = []): Promise<SpawnedPusherTarget> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -63,7 +66,7 @@ export async function spawnPusherTarget(name: PusherTargetName, app: PusherApp):
     args = [(await bundleLoadtest()).baseline(name)];
   }
   const gcHook = pathToFileURL(join(ROOT, 'loadtest', 'gc-on-signal.mjs')).href;
-  const child = spawn(process.execPath, ['--expose-gc', '--import', gcHook, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', gcHook, ...nodeArgs, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
@@ -78,6 +81,10 @@ export async function spawnPusherTarget(name: PusherTargetName, app: PusherApp):
     host,
     port,
     output: () => lines.join('\n'),
+    async collectGarbage() {
+      if (child.exitCode === null) child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 300));
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

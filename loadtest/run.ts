@@ -67,6 +67,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   const sourceAddresses = host.startsWith('127.') && o.sourceAddresses > 1 ? Array.from({ length: o.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : [];
 
   const workers: Worker[] = [];
+  const exited = new Set<Worker>();
   const latest = new Map<number, Progress>();
   const results = new Map<number, WorkerResult>();
   const resultWaiters: (() => void)[] = [];
@@ -95,6 +96,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         }
       });
       w.on('error', (err) => warnings.push(`viewer thread ${i} failed: ${err.message}`));
+      w.once('exit', () => exited.add(w));
       workers.push(w);
     }
     const send = (i: number, msg: ToWorker) => workers[i]!.postMessage(msg);
@@ -249,6 +251,8 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       workers.map(
         (w) =>
           new Promise<void>((resolve) => {
+            // A thread that already exited (it does once its sockets are closed) emits no second 'exit'.
+            if (exited.has(w)) return resolve();
             const t = setTimeout(() => void w.terminate(), 5000);
             w.once('exit', () => (clearTimeout(t), resolve()));
             w.postMessage({ cmd: 'finish' } satisfies ToWorker);

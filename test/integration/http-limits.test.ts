@@ -165,6 +165,16 @@ describe('security headers', () => {
     }
   });
 
+  it('JSON answers, refusals and unknown paths carry the same headers as pages', async () => {
+    const page = await headersOf(server, '/viewer/lab');
+    for (const [path, init] of [['/api/rooms', {}], ['/healthz', {}], ['/no/such/page', {}], ['/api/rooms/lab/verify-key', { method: 'POST', body: 'x' }]] as const) {
+      const h = await headersOf(server, path, init);
+      for (const name of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'x-frame-options', 'cross-origin-resource-policy']) {
+        assert.equal(h.get(name), page.get(name), `${name} on ${path}`);
+      }
+    }
+  });
+
   it('snapshots and MJPEG may be shown by other sites', async () => {
     for (const path of ['/api/rooms/lab/snapshot.jpg', '/api/rooms/lab/stream.mjpg']) {
       assert.equal((await headersOf(server, path)).get('cross-origin-resource-policy'), 'cross-origin', path);

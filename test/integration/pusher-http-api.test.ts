@@ -30,7 +30,7 @@ async function signed(method: 'GET' | 'POST', path: string, opts: { params?: Rec
   const full = `/apps/${APP.id}${path}`;
   const qs = signRequest({ key: APP.key, secret: opts.secret ?? APP.secret }, { method, path: full, params: opts.params, body }, opts.at ?? Date.now() / 1000);
   const res = await fetch(server.httpUrl(`${full}?${qs}`), { method, ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}) });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
 const statusOf = async (p: Promise<unknown>): Promise<number> => {
@@ -92,6 +92,19 @@ describe('the HTTP API', () => {
     assert.equal((await signed('POST', '/events', { body: { name: 'x', channels: ['news'], data: '{}' }, at: now() - 601 })).status, 401);
     assert.match((await signed('GET', '/channels', { at: now() + 601 })).text, /auth_timestamp is more than 600 s away/);
     assert.equal((await signed('GET', '/channels', { at: now() - 590 })).status, 200, 'inside the window');
+  });
+
+  it('answers with the security headers every answer of the HTTP port carries', async () => {
+    const page = await fetch(server.httpUrl('/'));
+    await page.arrayBuffer();
+    const ok = await signed('POST', '/events', { body: { name: 'x', channels: ['news'], data: '{}' } });
+    const refused = await signed('POST', '/events', { body: { name: 'x', channels: ['news'], data: '{}' }, secret: 'not-it' });
+    assert.deepEqual([ok.status, refused.status], [200, 401]);
+    for (const name of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cross-origin-resource-policy']) {
+      assert.ok(page.headers.get(name), name);
+      assert.equal(ok.headers.get(name), page.headers.get(name), name);
+      assert.equal(refused.headers.get(name), page.headers.get(name), name);
+    }
   });
 
   it('refuses a body that is not the one body_md5 names, missing auth, and an unknown app', async () => {

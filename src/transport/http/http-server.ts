@@ -79,7 +79,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
     return reply.send(err);
   });
-  await registerSecurityHeaders(app, {
+  registerSecurityHeaders(app, {
     publicWsUrl: opts.publicWsUrl,
     wsPort: opts.wsPort,
     trustProxy: opts.trustProxy === true,

@@ -67,7 +67,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   };
 
   // Other sites may show snapshots and streams in an <img>.
-  app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', { helmet: embeddable }, async (req, reply) => {
+  app.get<MediaRequest>('/api/rooms/:room/snapshot.jpg', { config: { securityHeaders: embeddable } }, async (req, reply) => {
     const target = await resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const frame = await deps.currentFrame(target.room, target.quality);
@@ -91,7 +91,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   });
 
   // No HEAD route: a HEAD request must not become a viewer that never ends.
-  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false, helmet: embeddable }, async (req, reply) => {
+  app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false, config: { securityHeaders: embeddable } }, async (req, reply) => {
     const target = await resolve(req);
     if (typeof target === 'string') return fail(reply, target);
     const { room, quality, canWatchPrivate } = target;

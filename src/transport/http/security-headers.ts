@@ -1,7 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 import { HOST_RE, SAME_ORIGIN } from './api-routes.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Route-level changes to the security headers, e.g. `embeddable`; the rest stay as set here. */
+    securityHeaders?: Readonly<HelmetOptions>;
+  }
+}
 
 export interface SecurityHeaderOptions {
   /** PUBLIC_WS_URL: where pages open their WebSockets. */
@@ -12,22 +19,29 @@ export interface SecurityHeaderOptions {
   frameAncestors: readonly string[];
 }
 
+type HeaderSetter = ReturnType<typeof helmet>;
+
 /**
  * Security headers on every answer (they matter on pages; on JSON and images they cost nothing).
  * The Content-Security-Policy allows scripts, styles and images from this origin only, nothing
  * inline; WebSockets to where the pages open them; workers from this origin (the camera page's
  * tier encoder) and blob: (its tick timer).
  * No HSTS: TLS ends at the operator's proxy, which decides it.
+ *
+ * helmet's setters are built once, at boot and when a route with its own `securityHeaders`
+ * is added: building them parses every CSP directive, which per request (as @fastify/helmet
+ * does) was most of what a signed API request cost beyond its own work.
  */
-export async function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHeaderOptions): Promise<void> {
+export function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHeaderOptions): void {
   const ancestors = opts.frameAncestors;
-  await app.register(helmet, {
+  const wsSources = wsSourcesFor(opts);
+  const everywhere: HelmetOptions = {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
         'base-uri': ["'self'"],
-        'connect-src': ["'self'", (req) => wsSources(req, opts)],
+        'connect-src': ["'self'", wsSources],
         'font-src': ["'self'"],
         'form-action': ["'self'"],
         'frame-ancestors': [...ancestors],
@@ -50,20 +64,39 @@ export async function registerSecurityHeaders(app: FastifyInstance, opts: Securi
     referrerPolicy: { policy: 'no-referrer' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     strictTransportSecurity: false,
+  };
+  const setAll = helmet(everywhere);
+  const perRoute = new Map<Readonly<HelmetOptions>, HeaderSetter>();
+  app.addHook('onRoute', (route) => {
+    const own = route.config?.securityHeaders;
+    if (own && !perRoute.has(own)) perRoute.set(own, helmet({ ...everywhere, ...own } as HelmetOptions));
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    const own = req.routeOptions.config.securityHeaders;
+    // helmet passes nothing or an Error to its callback.
+    (own ? (perRoute.get(own) ?? setAll) : setAll)(req.raw, reply.raw, done as (err?: unknown) => void);
   });
 }
 
-/** Route option for answers other sites may embed (snapshots, MJPEG in an <img>). */
-export const embeddable = { crossOriginResourcePolicy: { policy: 'cross-origin' as const } };
+/** `config.securityHeaders` of answers other sites may embed (snapshots, MJPEG in an <img>). */
+export const embeddable: Readonly<HelmetOptions> = { crossOriginResourcePolicy: { policy: 'cross-origin' } };
 
-/** The WebSocket origins the pages of this request will connect to (see web/lib/page-config.ts). */
-function wsSources(req: IncomingMessage, opts: SecurityHeaderOptions): string {
+/**
+ * The WebSocket origins the pages will connect to (see web/lib/page-config.ts): fixed by an
+ * absolute PUBLIC_WS_URL (then helmet writes the whole policy once), else those of each request.
+ */
+function wsSourcesFor(opts: SecurityHeaderOptions): string | ((req: IncomingMessage) => string) {
   const url = opts.publicWsUrl;
   if (url && url !== SAME_ORIGIN && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     const u = new URL(url);
     const scheme = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
     return `${scheme}//${u.host}`;
   }
+  return (req) => wsSourcesOfRequest(req, opts);
+}
+
+function wsSourcesOfRequest(req: IncomingMessage, opts: SecurityHeaderOptions): string {
+  const url = opts.publicWsUrl;
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim() || undefined;
   const host = (opts.trustProxy && first(req.headers['x-forwarded-host'])) || req.headers.host || '';
   if (!HOST_RE.test(host)) return '';
