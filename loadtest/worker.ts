@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { classifyText, decodeChat, encodeChat, hasWelcome, parsePaperHead, wsPath } from './dialect.js';
 import { Histogram } from './histogram.js';
 import { LeanSocket, wallNow } from './lean-socket.js';
-import type { ChatResult, Progress, ToWorker, ViewerKind, WorkerResult, WorkerSetup } from './worker-protocol.js';
+import type { ChatResult, NodeTally, Progress, ToWorker, ViewerKind, ViewerPlan, WorkerResult, WorkerSetup } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -15,6 +15,7 @@ const CHAT_CAPTURE = 64 * 1024;
 
 interface Viewer {
   kind: ViewerKind | 'late';
+  node: number;
   conn: LeanSocket;
   windowFrames: number;
   bytes: number;
@@ -36,6 +37,7 @@ const relay = new Histogram();
 const relayHalves = [new Histogram(), new Histogram()] as const;
 const capture = new Histogram();
 const chatLatency = new Histogram();
+const byNode = setup.nodes.map(() => ({ windowBytes: 0, relay: new Histogram(), capture: new Histogram() }));
 const viewers: Viewer[] = [];
 const refused: Record<string, number> = {};
 const unexpectedCloses: Record<string, number> = {};
@@ -78,12 +80,17 @@ function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, 
   relay.recordMs(now - relayedAt);
   relayHalves[seq < SLOW_STOP ? 0 : 1].recordMs(now - relayedAt);
   capture.recordMs(now - capturedAt);
+  const n = byNode[v.node]!;
+  n.windowBytes += length;
+  n.relay.recordMs(now - relayedAt);
+  n.capture.recordMs(now - capturedAt);
 }
 
-function openViewer(kind: ViewerKind | 'late', i: number): void {
+function openViewer(kind: ViewerKind | 'late', node: number, i: number): void {
   const addrs = setup.sourceAddresses;
   const v: Viewer = {
     kind,
+    node,
     conn: null as unknown as LeanSocket,
     windowFrames: 0,
     bytes: 0,
@@ -102,8 +109,8 @@ function openViewer(kind: ViewerKind | 'late', i: number): void {
   attempted++;
   v.conn = new LeanSocket(
     {
-      host: setup.host,
-      port: setup.port,
+      host: setup.nodes[node]!.host,
+      port: setup.nodes[node]!.port,
       path: wsPath(target, setup.room, 'viewer'),
       localAddress: addrs.length > 0 ? addrs[i % addrs.length] : undefined,
     },
@@ -161,14 +168,17 @@ function onChat(v: Viewer, text: string, now: number): void {
   if (t) chatLatency.recordMs(now - Number(t[1]));
 }
 
-function connectBatch(kinds: ViewerKind[], perSecond: number): void {
+function connectBatch(plans: ViewerPlan[], perSecond: number): void {
   connectDone = false;
   let next = 0;
   const t0 = wallNow();
   const tick = () => {
-    const due = Math.min(kinds.length, Math.ceil(((wallNow() - t0) / 1000) * perSecond) || 1);
-    while (next < due) openViewer(kinds[next++]!, viewers.length);
-    if (next < kinds.length) setTimeout(tick, 5);
+    const due = Math.min(plans.length, Math.ceil(((wallNow() - t0) / 1000) * perSecond) || 1);
+    while (next < due) {
+      const p = plans[next++]!;
+      openViewer(p.kind, p.node, viewers.length);
+    }
+    if (next < plans.length) setTimeout(tick, 5);
     else waitConnected();
   };
   tick();
@@ -216,6 +226,7 @@ function result(): WorkerResult {
   const windowFrames: number[] = [];
   const slow = { count: 0, windowFrames: 0, closes: {} as Record<string, number> };
   const late = { count: 0, firstFrameMs: [] as number[], connectToFirstFrameMs: [] as number[], withoutFrame: 0 };
+  const nodeFrames: number[][] = setup.nodes.map(() => []);
   const chat: ChatResult = { sent: chatSent, accepted: {}, receivedBySender: [], plainReceived: [], refusals: chatRefusals, idGaps: chatIdGaps, latency: chatLatency.toData() };
   for (const v of viewers) {
     if (v.conn.openedAt === 0) continue;
@@ -232,6 +243,7 @@ function result(): WorkerResult {
       }
     } else {
       windowFrames.push(v.windowFrames);
+      nodeFrames[v.node]!.push(v.windowFrames);
       if (v.kind === 'chatter') {
         chat.accepted[v.key] = v.echoed;
         chat.receivedBySender.push(Object.fromEntries(v.bySender!));
@@ -249,6 +261,7 @@ function result(): WorkerResult {
     relay: relay.toData(),
     relayHalves: [relayHalves[0].toData(), relayHalves[1].toData()],
     capture: capture.toData(),
+    byNode: byNode.map((n, i): NodeTally => ({ windowFrames: nodeFrames[i]!, windowBytes: n.windowBytes, relay: n.relay.toData(), capture: n.capture.toData() })),
     slow,
     late,
     chat,
@@ -263,10 +276,10 @@ const progressTimer = setInterval(() => port.postMessage(progress()), 500);
 port.on('message', (msg: ToWorker) => {
   switch (msg.cmd) {
     case 'connect':
-      connectBatch(msg.kinds, msg.perSecond);
+      connectBatch(msg.viewers, msg.perSecond);
       break;
     case 'late':
-      for (const d of msg.delaysMs) lateTimers.push(setTimeout(() => !finishing && openViewer('late', viewers.length), d));
+      msg.delaysMs.forEach((d, k) => lateTimers.push(setTimeout(() => !finishing && openViewer('late', msg.nodes[k] ?? 0, viewers.length), d)));
       break;
     case 'chat':
       startChat(msg.perSecond, msg.stopAfterMs, msg.textBytes);

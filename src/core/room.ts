@@ -270,10 +270,13 @@ export class Room {
     for (const tap of this.taps) if (tap.replacesSource?.(this, frame, headerLen)) replaced = true;
     if (!replaced) {
       if ((this.framesAccepted & 15) === 1 || this.width === null) this.readSize(frame, headerLen);
+      // The other nodes first: the frame leaves for the bus at once, so their fan-out runs
+      // alongside this node's instead of after it (a cross-node viewer would otherwise wait
+      // for every local send).
+      this.broker.publishFrame(this.name, 'source', frame);
       const t0 = performance.now();
       this.channel('source')!.publish(frame, now);
       this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
-      this.broker.publishFrame(this.name, 'source', frame);
     }
     for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
     return true;
@@ -283,8 +286,9 @@ export class Room {
   publishTier(quality: string, frame: Uint8Array, now: number): void {
     // A replaced source (see FrameTap.replacesSource) defines the size viewers of `source` see.
     if (quality === 'source') this.readSize(frame, frame[2]! | (frame[3]! << 8));
-    this.channel(quality)?.publish(frame, now);
+    // The other nodes first, as for source frames.
     if (this.broadcasterMember) this.broker.publishFrame(this.name, quality, frame);
+    this.channel(quality)?.publish(frame, now);
   }
 
   /** A frame from the broadcaster's node, for a tier consumed here. */
