@@ -214,7 +214,7 @@ interface RoomsResult {
  * whether what the first left behind (rooms kept for ROOM_TTL) adds up.
  */
 async function roomsCase(o: Options): Promise<RoomsResult> {
-  const target = await spawnTarget('beamcast', { entry: o.entry, env: { MAX_CONNECTIONS_PER_IP: '0' }, maxFrameBytes: MB, maxFps: 30, chatRate: 1 });
+  const target = await spawnTarget('beamcast', { entry: o.entry, env: { MAX_CONNECTIONS_PER_IP: '0', CONNECT_RATE: '0' }, maxFrameBytes: MB, maxFps: 30, chatRate: 1 });
   const open: WebSocket[] = [];
   const list = async () => {
     const text = await (await fetch(`http://${target.host}:${target.httpPort}/api/rooms`)).text();

@@ -7,6 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASELINES } from './dialect.js';
 
+/** Pusher-protocol relays for the Pusher scenario (soketi runs from its own install, see pusher-targets.ts). */
+export const PUSHER_BASELINES = ['pusher-uws'] as const;
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'loadtest');
 
@@ -22,7 +25,7 @@ export function bundleLoadtest(): Promise<Bundle> {
     await build({
       entryPoints: {
         worker: join(ROOT, 'loadtest', 'worker.ts'),
-        ...Object.fromEntries(BASELINES.map((b) => [`baselines/${b}`, join(ROOT, 'loadtest', 'baselines', `${b}.ts`)])),
+        ...Object.fromEntries([...BASELINES, ...PUSHER_BASELINES].map((b) => [`baselines/${b}`, join(ROOT, 'loadtest', 'baselines', `${b}.ts`)])),
       },
       outdir: OUT,
       bundle: true,

@@ -71,6 +71,7 @@ export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise
       LOG_LEVEL: 'warn',
       DEMO_ROOM: '',
       MAX_CONNECTIONS_PER_IP: '0',
+      CONNECT_RATE: '0',
       MAX_VIEWERS_PER_ROOM: '0',
       MAX_FRAME_BYTES: String(Math.max(1024 * 1024, opts.maxFrameBytes)),
       MAX_FPS: String(Math.min(240, Math.max(30, opts.maxFps))),

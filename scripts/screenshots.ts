@@ -60,6 +60,8 @@ try {
   await say(v1, 'Picture is really smooth.');
   await sleep(2500);
 
+  // The controls over the picture show while the mouse moves over it (on a phone, after a tap).
+  await v1.hover('#stage');
   await shot(v1, 'viewer-desktop.png');
   await shot(v1, 'viewer-phone.png', PHONE);
   await shot(cam, 'camera-desktop.png');

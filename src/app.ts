@@ -10,15 +10,23 @@ import { resolveStreamSecret, type ResolvedSecret } from './config/stream-secret
 import { ConnectionLimiter } from './core/connection-limiter.js';
 import type { FrameTap } from './core/room.js';
 import type { RoomOptions } from './core/room-options.js';
+import { RoomAccess } from './core/room-access.js';
 import { RoomRegistry } from './core/room-registry.js';
+import { deriveTokenKey } from './core/viewer-token.js';
 import { noopTelemetry, type Telemetry } from './core/telemetry.js';
 import type { Limits } from './protocol/index.js';
 import { startHttpServer, type HttpServer } from './transport/http/http-server.js';
 import { sharpEncoder, type JpegEncoder } from './media/jpeg-encoder.js';
 import { MediaPipeline } from './media/media-pipeline.js';
 import { registerMediaRoutes, type MjpegStreams } from './transport/http/media-routes.js';
+import { registerRoomAdminRoutes } from './transport/http/room-admin-routes.js';
 import { loadUws } from './transport/ws/load-uws.js';
 import { startWsServer, type WsServer } from './transport/ws/ws-server.js';
+import { explainListenFailure } from './transport/listen-failure.js';
+import { loadPusherApps } from './config/pusher-apps/load-pusher-apps.js';
+import type { PusherApp } from './config/pusher-apps/pusher-app.js';
+import { createPusherTransport, type PusherTransport, type PusherTransportOptions } from './transport/pusher/pusher-transport.js';
+import type { PusherTelemetry } from './transport/pusher/pusher-telemetry.js';
 
 export interface Beamcast {
   readonly config: Config;
@@ -27,12 +35,16 @@ export interface Beamcast {
   readonly rooms: RoomRegistry;
   readonly broker: Broker;
   readonly secret: ResolvedSecret;
+  /** Who may watch, chat or publish in which room (private rooms, viewer tokens). */
+  readonly access: RoomAccess;
   readonly http: HttpServer;
   readonly ws: WsServer;
   /** Quality tiers, snapshots and MJPEG (QUALITY_TIERS, SOURCE_MAX_WIDTH). */
   readonly media: MediaPipeline;
   /** Open MJPEG streams and what they hold. */
   readonly mjpeg: MjpegStreams;
+  /** The Pusher protocol endpoint (docs/pusher.md). */
+  readonly pusher: PusherTransport;
   /** Readiness off (for DRAIN_SECONDS first), sockets closed with 4000, HTTP closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -46,6 +58,11 @@ export interface Extensions {
   broker?: Broker;
   /** Replaces sharp for recompressing tiers (tests simulate a slow or counting encoder). */
   jpegEncoder?: JpegEncoder;
+  /** The Pusher apps, loaded at boot (main.ts); absent: loaded from the config here. */
+  pusherApps?: readonly PusherApp[];
+  pusherTelemetry?: PusherTelemetry;
+  /** Webhook timings (tests shorten the retries). */
+  webhooks?: PusherTransportOptions['webhooks'];
 }
 
 // How often empty rooms past their TTL are swept.
@@ -98,19 +115,38 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     videoMaxBuffered: config.videoMaxBuffered,
     presenceIntervalMs: PRESENCE_INTERVAL_MS,
     qualities,
+    // The tiers a broadcaster may encode itself: only those offered (an extension may offer fewer).
+    tiers: config.qualityTiers.filter((t) => qualities.includes(t.name)).map((t) => ({ name: t.name, maxWidth: t.maxWidth, quality: t.quality })),
     telemetry,
     log,
   };
   // Rooms are shared through the broker: Redis when scaled out, this process otherwise.
   const broker = ext.broker ?? createBroker(config, qualities, log.child({ component: 'bus' }));
   const rooms = new RoomRegistry(roomOptions, broker, config.roomTtl * 1000, config.maxWaitingRooms);
+  // Viewer tokens are signed with a key derived from the secret, never with the secret itself.
+  const tokenKey = deriveTokenKey(secret.secret);
+  const access = new RoomAccess(tokenKey, rooms);
+  // One count per address across WebSockets and MJPEG streams.
+  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp, config.connectRate, config.connectBurst);
+  let draining = false;
+  let ready = false;
+  const pusher = createPusherTransport({
+    apps: ext.pusherApps ?? loadPusherApps(config).apps,
+    broker,
+    rooms,
+    limiter,
+    uws,
+    settings: config,
+    isDraining: () => draining,
+    log,
+    telemetry: ext.pusherTelemetry,
+    webhooks: ext.webhooks,
+    access,
+  });
+  rooms.onBusState((up) => pusher.busState(up));
   await broker.start(rooms);
   rooms.addTap(media);
   for (const tap of ext.taps ?? []) rooms.addTap(tap);
-  // One count per address across WebSockets and MJPEG streams.
-  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
-  let draining = false;
-  let ready = false;
 
   const ws = await startWsServer({
     uws,
@@ -118,8 +154,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     port: config.wsPort,
     rooms,
     limiter,
+    access,
     policy: {
       secret: secret.secret,
+      tokenKey,
       allowedOrigins: config.allowedOrigins,
       maxNameLength: config.maxNameLength,
       qualities,
@@ -130,6 +168,10 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     idleTimeoutSec: config.idleTimeout,
     maxBackpressure: config.wsMaxBackpressure,
     log,
+    routes: [pusher.wsRoute],
+  }).catch(async () => {
+    // uWebSockets.js reports only that listening failed; the cause is found and named here.
+    throw await explainListenFailure({ setting: 'WS_PORT', server: 'WebSocket server', host: config.host, port: config.wsPort }, null);
   });
 
   let http: HttpServer;
@@ -141,6 +183,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
       webRoot: findWebRoot(),
       logger: log,
       rooms,
+      access,
       secret: secret.secret,
       limits,
       qualities,
@@ -162,19 +205,26 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
           qualities,
           currentFrame: (room, quality) => media.currentFrame(room, quality),
           limiter,
+          access,
           stallMs: config.httpIdleTimeout * 1000,
         });
+        await pusher.registerHttp(app);
+        registerRoomAdminRoutes(app, { rooms, access, secret: secret.secret, tokenKey });
         await ext.http?.(app, rooms);
       },
     });
   } catch (err) {
     ws.close();
+    await pusher.close();
     rooms.dispose();
     await broker.close();
-    throw err;
+    throw await explainListenFailure({ setting: 'PORT', server: 'HTTP server', host: config.host, port: config.port }, err);
   }
 
-  const sweeper = setInterval(() => rooms.sweep(), SWEEP_INTERVAL_MS);
+  const sweeper = setInterval(() => {
+    rooms.sweep();
+    limiter.sweep();
+  }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   ready = true;
 
@@ -186,10 +236,12 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
     rooms,
     broker,
     secret,
+    access,
     http,
     ws,
     media,
     mjpeg: mjpeg!,
+    pusher,
     close() {
       closing ??= (async () => {
         draining = true;
@@ -202,6 +254,7 @@ export async function startBeamcast(config: Config, log: Logger, ext: Extensions
         clearInterval(sweeper);
         ws.close();
         await http.close();
+        await pusher.close();
         rooms.dispose();
         await broker.close();
       })();

@@ -1,5 +1,7 @@
 import { startBeamcast } from './app.js';
 import { ConfigError, configHelp, loadConfig } from './config/load-config.js';
+import { loadPusherApps, type LoadedPusherApps } from './config/pusher-apps/load-pusher-apps.js';
+import { laravelEnvBlock, pusherEndpoints, pusherJsSnippet } from './transport/pusher/client-setup.js';
 import { streamKey } from './core/stream-key.js';
 import { createLogger } from './logging/create-logger.js';
 import { createMetrics } from './metrics/create-metrics.js';
@@ -14,9 +16,11 @@ async function main(): Promise<void> {
     return;
   }
   let config;
+  let apps: LoadedPusherApps;
   try {
     // The only place that reads process.env: everything else gets the frozen config.
     config = loadConfig({ env: process.env, argv, envFile: '.env' });
+    apps = loadPusherApps(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`beamcast: ${err.message}\n`);
@@ -30,8 +34,10 @@ async function main(): Promise<void> {
     qualities: ['source', ...config.qualityTiers.map((t) => t.name)],
     roomLabels: config.metricsRoomLabels,
   });
-  const app = await startBeamcast(config, log, { telemetry: metrics.telemetry, http: metrics.http });
+  for (const warning of apps.warnings) log.warn({ file: apps.file }, warning);
+  const app = await startBeamcast(config, log, { telemetry: metrics.telemetry, http: metrics.http, pusherApps: apps.apps, pusherTelemetry: metrics.pusher });
   metrics.watchSockets(app.ws);
+  metrics.watchPusher(app.pusher);
 
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const base = config.publicUrl.replace(/\/+$/, '') || `http://${shown}:${app.httpPort}`;
@@ -45,6 +51,8 @@ async function main(): Promise<void> {
       `open the camera link to broadcast to room "${config.demoRoom}", the viewer link to watch`,
     );
   }
+
+  logPusherApps(log, apps, { host: config.host, httpPort: app.httpPort, wsPort: app.wsPort, publicUrl: config.publicUrl, publicWsUrl: config.publicWsUrl });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -70,6 +78,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Which Pusher apps are served; for the default app, what to paste into a Laravel app and a page
+ * (its secret included: the one place a secret is logged, as the demo room's key is the one key).
+ */
+function logPusherApps(log: ReturnType<typeof createLogger>, apps: LoadedPusherApps, where: Parameters<typeof pusherEndpoints>[0]): void {
+  const endpoints = pusherEndpoints(where);
+  const ws = `${endpoints.ws.scheme === 'https' ? 'wss' : 'ws'}://${endpoints.ws.host}:${endpoints.ws.port}/app/:key`;
+  log.info({ apps: apps.apps.map((a) => a.id), source: apps.source, file: apps.file ?? undefined, ws }, 'serving the Pusher protocol');
+  if (apps.source !== 'default') return;
+  const app = apps.apps[0]!;
+  log.info({ file: apps.file }, apps.generated ? 'no Pusher app configured: generated one and saved it' : 'using the Pusher app saved earlier');
+  log.info({ paste: 'laravel-env' }, laravelEnvBlock(app, endpoints));
+  log.info({ paste: 'pusher-js' }, pusherJsSnippet(app, endpoints));
 }
 
 main().catch((err: unknown) => {

@@ -1,63 +1,50 @@
 // Publishes an MJPEG byte stream to a room as its broadcaster:
-//   ffmpeg -f v4l2 -i /dev/video0 -f mjpeg -q:v 5 - | npm run publish -- --room lab --key KEY
+//   ffmpeg -f v4l2 -i /dev/video0 -f mjpeg -q:v 5 - | npm run publish -- --room lab
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { FramePublisher } from '../ingest/frame-publisher.js';
 import { JpegSplitter } from '../ingest/jpeg-splitter.js';
-import { isValidRoomName } from '../protocol/index.js';
+import { PUBLISH_USAGE, UsageError, parsePublishArgs, type PublishOptions } from '../ingest/publish-options.js';
+import { StatusLine } from '../ingest/status-line.js';
+import { TierPublisher } from '../ingest/tier-publisher.js';
 
-const USAGE = `usage: npm run publish -- --room ROOM --key KEY [--ws-url ws://localhost:8081] [--fps N] [--name NAME] [FILE|-]
-
-Reads JPEGs (ffmpeg -f mjpeg or -f mpjpeg output) from FILE or stdin and sends them to ROOM.
-  --fps N    send every frame at N per second, pausing the input (for files); without it,
-             frames go out as they arrive and the newest wins (for live sources)
-  --ws-url   the server's WebSocket base URL (default ws://localhost:8081)
-`;
+// How often the terminal status line is redrawn.
+const STATUS_INTERVAL_MS = 500;
 
 function fail(message: string, code = 2): never {
+  status?.end();
   process.stderr.write(`publish: ${message}\n`);
   process.exit(code);
 }
 
-let args;
+let status: StatusLine | null = null;
+let opts: PublishOptions | null;
 try {
-  args = parseArgs({
-    allowPositionals: true,
-    options: {
-      room: { type: 'string' },
-      key: { type: 'string' },
-      'ws-url': { type: 'string', default: 'ws://localhost:8081' },
-      fps: { type: 'string', default: '0' },
-      name: { type: 'string', default: 'publish' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  // The entry point is the one place that reads the environment, as the server's is.
+  opts = parsePublishArgs(process.argv.slice(2), process.env, '.env');
 } catch (err) {
-  fail(`${(err as Error).message}\n${USAGE}`);
+  if (err instanceof UsageError) fail(`${err.message}\n${PUBLISH_USAGE}`);
+  throw err;
 }
-const { values, positionals } = args;
-if (values.help) {
-  process.stdout.write(USAGE);
+if (opts === null) {
+  process.stdout.write(PUBLISH_USAGE);
   process.exit(0);
 }
-const room = values.room ?? '';
-const fps = Number(values.fps);
-if (!isValidRoomName(room)) fail(`--room must be a valid room name\n${USAGE}`);
-if (!values.key) fail(`--key is required (npm run stream-key -- ${room} prints it)\n${USAGE}`);
-if (!Number.isFinite(fps) || fps < 0 || fps > 240) fail('--fps must be a number from 0 to 240');
-if (positionals.length > 1) fail(`one input at most\n${USAGE}`);
-const input = positionals[0] ?? '-';
+const { room, key, token, wsBase, fps, name, input } = opts;
 
-const base = values['ws-url'].replace(/\/+$/, '');
-const query = new URLSearchParams({ role: 'broadcaster', key: values.key, name: values.name });
-const url = `${base}/ws/${room}?${query}`;
-const log = (line: string) => process.stderr.write(`publish: ${line}\n`);
+const query = new URLSearchParams(token === null ? { role: 'broadcaster', key, name } : { role: 'broadcaster', token, name });
+const url = `${wsBase}/ws/${room}?${query}`;
+// On a terminal, a live status line; in a log (pipe, file, service manager), plain lines only.
+status = process.stderr.isTTY ? new StatusLine(process.stderr) : null;
+const log = (line: string) => (status ? status.log(`publish: ${line}`) : process.stderr.write(`publish: ${line}\n`));
 
+// sharp is loaded only for --tiers: publishing as sent needs no image library.
+const tiers = opts.tiers ? new TierPublisher((await import('../media/jpeg-encoder.js')).sharpEncoder, log) : undefined;
 const publisher = new FramePublisher({
   url,
   fps,
   log,
+  tiers,
   onFatal: (message) => {
     stream.destroy();
     fail(message, 1);
@@ -65,6 +52,30 @@ const publisher = new FramePublisher({
 });
 const splitter = new JpegSplitter();
 const stream: Readable = input === '-' ? process.stdin : createReadStream(input);
+
+const showStatus = () =>
+  status?.update({
+    state: publisher.state,
+    sent: publisher.sent,
+    dropped: publisher.dropped,
+    bytes: publisher.bytes,
+    viewers: publisher.viewers,
+    ...(tiers ? { tiers: tiers.encoding, tierBytes: tiers.bytes } : {}),
+  });
+const statusTimer = status ? setInterval(showStatus, STATUS_INTERVAL_MS) : null;
+
+/** Exit status: 0 when frames went out; 1 when nothing could be sent, with the likely reason. */
+function finishWith(summary: string): never {
+  if (statusTimer) clearInterval(statusTimer);
+  showStatus();
+  status?.end();
+  process.stderr.write(`publish: ${summary}\n`);
+  if (publisher.sent > 0) process.exit(0);
+  if (!publisher.everConnected) {
+    fail(`nothing was sent: no server answered at ${wsBase}. Is beamcast running there? Its port is WS_PORT (or give --ws-url).`, 1);
+  }
+  fail('nothing was sent: the input held no complete JPEG (ffmpeg -f mjpeg or -f mpjpeg writes them).', 1);
+}
 
 stream.on('error', (err) => fail(`cannot read ${input}: ${err.message}`, 1));
 stream.on('data', (chunk: Buffer) => {
@@ -76,10 +87,12 @@ stream.on('data', (chunk: Buffer) => {
 });
 stream.on('end', () => {
   splitter.end();
-  void publisher.finish().then(() => {
-    log(`end of input: ${publisher.sent} frames sent, ${publisher.dropped} dropped, ${splitter.stats.discarded} broken pictures skipped`);
-    process.exit(0);
-  });
+  void publisher.finish().then(() =>
+    finishWith(
+      `end of input: ${publisher.sent} frames sent, ${publisher.dropped} dropped, ${splitter.stats.discarded} broken pictures skipped` +
+        (tiers ? `, ${tiers.sent} tier frames sent (${tiers.skipped} frames without tiers: still encoding)` : ''),
+    ),
+  );
 });
 
 let stopping = false;
@@ -87,11 +100,10 @@ const stop = () => {
   if (stopping) process.exit(1);
   stopping = true;
   publisher.stop();
-  log(`stopped: ${publisher.sent} frames sent`);
-  process.exit(0);
+  finishWith(`stopped: ${publisher.sent} frames sent, ${publisher.dropped} dropped`);
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-log(`publishing ${input === '-' ? 'stdin' : input} to ${base}/ws/${room}${fps > 0 ? ` at ${fps} fps` : ''}`);
+log(`publishing ${input === '-' ? 'stdin' : input} to ${wsBase}/ws/${room}${fps > 0 ? ` at ${fps} fps` : ''}${opts.keySource === 'secret' ? ' (key derived from the stream secret)' : ''}`);
 publisher.start();

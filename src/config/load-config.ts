@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { configConflict } from './check-config.js';
 import { configSchema, flagName, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -40,6 +41,8 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   const unknown = [...flags.keys()];
   if (unknown.length > 0) throw new ConfigError(`Unknown option ${unknown[0]}; run with --help for the list`);
+  const conflict = configConflict(out as { port: number; wsPort: number });
+  if (conflict) throw new ConfigError(`Invalid configuration: ${conflict}`);
   for (const v of Object.values(out)) if (Array.isArray(v)) Object.freeze(v);
   return Object.freeze(out) as Config;
 }

@@ -94,7 +94,23 @@ export const configSchema = {
     parse: str,
     doc: 'secret that stream keys derive from; empty: generated once and kept in DATA_DIR',
   }),
-  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret is kept, and the chat of every room when there is no REDIS_URL' }),
+  dataDir: field({ env: 'DATA_DIR', default: './data', parse: str, doc: 'where the generated stream secret and default Pusher app are kept, and the chat and settings of every room when there is no REDIS_URL' }),
+  // Pusher protocol (docs/pusher.md): the apps clients and backends use.
+  pusherAppId: field({ env: 'PUSHER_APP_ID', default: '', parse: str, doc: 'id of a Pusher app defined in the environment (with PUSHER_APP_KEY and PUSHER_APP_SECRET)' }),
+  pusherAppKey: field({ env: 'PUSHER_APP_KEY', default: '', parse: str, doc: 'key of that app: clients connect to /app/KEY' }),
+  pusherAppSecret: field({ env: 'PUSHER_APP_SECRET', default: '', parse: str, doc: 'secret of that app: signs channel auth and HTTP API requests' }),
+  appsFile: field({
+    env: 'APPS_FILE',
+    default: '',
+    parse: str,
+    doc: 'JSON file {"apps": [...]} of Pusher apps, soketi or Reverb field names (docs/pusher.md); with no app configured, one is generated and kept in DATA_DIR',
+  }),
+  pusherTimestampWindow: field({
+    env: 'PUSHER_TIMESTAMP_WINDOW',
+    default: 600,
+    parse: int(1, 86_400),
+    doc: 'seconds a signed HTTP API request stays valid around its auth_timestamp; older or newer ones are refused, so captured requests cannot be replayed later',
+  }),
   logLevel: field({
     env: 'LOG_LEVEL',
     default: 'info' as const,
@@ -159,6 +175,13 @@ export const configSchema = {
     parse: int(0, 1_000_000),
     doc: 'rooms nobody has been live in yet that viewers may wait in at once (never listed, dropped when empty); past it such viewers get 503 TOO_MANY_WAITING_ROOMS; 0: viewers may only join rooms that have been live',
   }),
+  connectRate: field({
+    env: 'CONNECT_RATE',
+    default: 5,
+    parse: num(0, 100_000),
+    doc: 'new WebSockets and MJPEG streams per second per client address, sustained (each costs a welcome and a page of history); 0: unlimited',
+  }),
+  connectBurst: field({ env: 'CONNECT_BURST', default: 30, parse: int(1, 100_000), doc: 'new connections a client address may open at once' }),
   chatHistory: field({ env: 'CHAT_HISTORY', default: 500, parse: int(50, 100_000), doc: 'chat messages kept per room for history and recovery' }),
   idleTimeout: field({
     env: 'IDLE_TIMEOUT',
@@ -208,7 +231,7 @@ export const configSchema = {
     env: 'HTTP_RATE_LIMIT',
     default: 1200,
     parse: int(0, 1_000_000),
-    doc: 'requests per minute per client address to /api/* (IPv6 per /64), snapshots and MJPEG included; past it 429 with Retry-After; 0: unlimited',
+    doc: 'requests per minute per client address to /api/* and /pusher/auth (IPv6 per /64), snapshots and MJPEG included; past it 429 with Retry-After; 0: unlimited',
   }),
   frameAncestors: field({
     env: 'FRAME_ANCESTORS',

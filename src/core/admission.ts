@@ -1,7 +1,8 @@
-import { ErrorCodes, checkName, isValidRoomName, type ErrorCode, type Role } from '../protocol/index.js';
+import { ErrorCodes, checkName, isValidRoomName, type ErrorCode, type Grant, type Role } from '../protocol/index.js';
 import type { ConnectionLimiter } from './connection-limiter.js';
 import type { RoomRegistry } from './room-registry.js';
 import { isValidStreamKey } from './stream-key.js';
+import { verifyToken } from './viewer-token.js';
 
 /** What a transport copied out of an upgrade request. */
 export interface UpgradeInfo {
@@ -21,12 +22,20 @@ export interface Admitted {
   quality: string;
   since: number | null;
   address: string;
+  /** The viewer token of the query (`token=`), if any: a viewer's is checked against the room next. */
+  token: string | null;
+  /** What a valid token grants (null: none, or the broadcaster came with the stream key). */
+  tokenGrants: Grant[] | null;
+  /** A token that did not verify in a room that needed none: reported to the client after `welcome`. */
+  tokenError: ErrorCode | null;
 }
 
 export type Admission = Admitted | { ok: false; code: ErrorCode };
 
 export interface AdmissionPolicy {
   secret: string;
+  /** Viewer tokens are signed with it (deriveTokenKey). */
+  tokenKey: Buffer;
   allowedOrigins: readonly string[];
   maxNameLength: number;
   qualities: readonly string[];
@@ -48,7 +57,16 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
   const roleRaw = q.get('role') ?? 'viewer';
   if (roleRaw !== 'viewer' && roleRaw !== 'broadcaster') return refuse('BAD_ROLE');
   const role: Role = roleRaw;
-  if (role === 'broadcaster' && !isValidStreamKey(policy.secret, info.room, q.get('key') ?? undefined)) return refuse('BAD_KEY');
+  const token = q.get('token') || null;
+  let tokenGrants: Grant[] | null = null;
+  // A broadcaster holds the stream key, or a token that grants `publish`.
+  if (role === 'broadcaster' && !isValidStreamKey(policy.secret, info.room, q.get('key') ?? undefined)) {
+    if (!token) return refuse('BAD_KEY');
+    const check = verifyToken(policy.tokenKey, token, info.room);
+    if (!check.ok) return refuse(check.code);
+    if (!check.claims.grants.includes('publish')) return refuse('NOT_ALLOWED');
+    tokenGrants = check.claims.grants;
+  }
   const named = checkName(q.get('name') ?? '', policy.maxNameLength);
   if (!named.ok) return refuse(named.code);
   const name = named.name;
@@ -63,8 +81,9 @@ export function admit(info: UpgradeInfo, policy: AdmissionPolicy, rooms: RoomReg
   if (role === 'viewer' && rooms.get(info.room)?.isFull) return refuse('ROOM_FULL');
   // Broadcasters hold a key; viewers could make up any number of room names to wait in.
   if (role === 'viewer' && !rooms.canHost(info.room)) return refuse('TOO_MANY_WAITING_ROOMS');
-  if (!limiter.tryAcquire(info.address)) return refuse('TOO_MANY_CONNECTIONS');
-  return { ok: true, room: info.room, role, name, quality, since, address: info.address };
+  const slot = limiter.acquire(info.address);
+  if (slot !== 'ok') return refuse(slot === 'too_many' ? 'TOO_MANY_CONNECTIONS' : 'CONNECTING_TOO_FAST');
+  return { ok: true, room: info.room, role, name, quality, since, address: info.address, token, tokenGrants, tokenError: null };
 }
 
 function originAllowed(origin: string, allowed: readonly string[]): boolean {

@@ -1,4 +1,4 @@
-import type { Limits } from '../protocol/index.js';
+import type { Limits, TierInfo } from '../protocol/index.js';
 import type { Log } from './log.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -14,6 +14,8 @@ export interface RoomOptions {
   presenceIntervalMs: number;
   /** Quality tiers offered; the first is the default. 'source' is always present. */
   qualities: readonly string[];
+  /** The recompressed tiers among `qualities`: what a broadcaster is told to encode, and what its tier frames may be. */
+  tiers?: readonly TierInfo[];
   telemetry: Telemetry;
   log: Log;
 }

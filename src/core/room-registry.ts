@@ -1,7 +1,9 @@
-import type { ChatMessage, RoomSummary } from '../protocol/index.js';
+import { settingsFrom, type ChatMessage, type RoomSettings, type RoomSummary } from '../protocol/index.js';
 import type { BroadcastClaim, Broker, BrokerEvents } from './broker/broker.js';
+import { liveRecord, type RoomRecord } from './broker/room-state.js';
 import { Room, type FrameTap, type RoomEvents } from './room.js';
 import type { RoomOptions } from './room-options.js';
+import { SETTINGS_KEY } from './room-settings-holder.js';
 
 // How often the node broadcasting a room refreshes its summary in the cluster's directory.
 const SUMMARY_INTERVAL_MS = 2000;
@@ -21,6 +23,7 @@ export class RoomRegistry implements BrokerEvents {
   private readonly taps: FrameTap[] = [];
   private waiting = 0;
   private summaryTimer: NodeJS.Timeout | null = null;
+  private readonly busListeners: ((up: boolean) => void)[] = [];
   private readonly events: RoomEvents = {
     wentPublic: (room) => {
       if (this.rooms.get(room.name) === room) this.waiting--;
@@ -103,11 +106,22 @@ export class RoomRegistry implements BrokerEvents {
     return out;
   }
 
-  /** Public rooms of the whole cluster: what /api/rooms and the home page show. */
+  /** Public rooms here that are not private: the only ones shown by name (lists, metrics labels). */
+  listListed(): Room[] {
+    const out: Room[] = [];
+    for (const r of this.rooms.values()) if (r.listed) out.push(r);
+    return out;
+  }
+
+  /** Listed rooms of the whole cluster: what /api/rooms and the home page show. */
   async summaries(now = Date.now()): Promise<RoomSummary[]> {
     const byName = new Map<string, RoomSummary>();
-    for (const s of await this.broker.listRooms()) byName.set(s.name, s);
-    for (const room of this.listPublic()) {
+    for (const s of await this.broker.listRooms()) {
+      // The directory may lag a room made private a moment ago; this node knows better.
+      const here = this.rooms.get(s.name);
+      if (!here || here.listed) byName.set(s.name, s);
+    }
+    for (const room of this.listListed()) {
       const remote = byName.get(room.name);
       const mine = room.summary(now);
       // The broadcasting node knows the picture (size, fps); every node knows the viewer count.
@@ -168,13 +182,38 @@ export class RoomRegistry implements BrokerEvents {
   }
 
   busState(up: boolean): void {
+    for (const listener of this.busListeners) listener(up);
     if (!up) return;
-    for (const room of this.rooms.values()) room.chat.resync();
+    for (const room of this.rooms.values()) {
+      room.chat.resync();
+      void room.reloadSettings().then(() => this.publishSummary(room));
+    }
+  }
+
+  roomState(room: string, key: string, record: RoomRecord | null): void {
+    if (key === SETTINGS_KEY) this.applySettings(room, settingsFrom(liveRecord(record)?.value));
+  }
+
+  /**
+   * New settings of a room held here (announced by the store, or changed through this node,
+   * which applies them at once rather than when its own announcement comes back).
+   */
+  applySettings(name: string, settings: RoomSettings): void {
+    const room = this.rooms.get(name);
+    if (!room) return;
+    room.applySettings(settings);
+    this.publishSummary(room);
+  }
+
+  /** Others that share the bus (the channel hub) hear about outages and recoveries too. */
+  onBusState(listener: (up: boolean) => void): void {
+    this.busListeners.push(listener);
   }
 
   private publishSummary(room: Room): void {
     if (!this.broker.clustered) return;
-    if (room.broadcaster || !room.live) this.broker.publishSummary(room.name, room.public ? room.summary() : null);
+    // A private room is withdrawn from the cluster's directory at once.
+    if (room.broadcaster || !room.live) this.broker.publishSummary(room.name, room.listed ? room.summary() : null);
   }
 
   private drop(room: Room): void {
@@ -182,5 +221,8 @@ export class RoomRegistry implements BrokerEvents {
     if (!room.public) this.waiting--;
     room.dispose();
     void this.broker.forget(room.name);
+    // Settings outlive a waiting room (a broadcaster may make a room private before going live);
+    // a public room's go when it expires, with its chat.
+    if (room.public) void this.broker.roomState.forget(room.name).catch(() => {});
   }
 }

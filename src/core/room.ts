@@ -1,12 +1,25 @@
-import { readJpegSize, writeRelayedAt, type ChatMessage, type RoomSummary, type Sender } from '../protocol/index.js';
+import {
+  FRAME_HEADER_BYTES,
+  readJpegSize,
+  writeRelayedAt,
+  type ChatMessage,
+  type ImageSize,
+  type RoomSettings,
+  type RoomSummary,
+  type Sender,
+  type TierInfo,
+} from '../protocol/index.js';
 import type { BroadcastClaim, Broker, ChatPage } from './broker/broker.js';
+import { EdgeTiers, fitsTier } from './edge-tiers.js';
 import { FpsMeter } from './fps-meter.js';
 import { FrameChannel } from './frame-channel.js';
 import type { FrameSink, Peer } from './peer.js';
 import { RoomChat } from './room-chat.js';
+import { RoomSettingsHolder } from './room-settings-holder.js';
 import type { EventEncoder, RoomEvent } from './room-events.js';
 import type { RoomOptions } from './room-options.js';
 import { copyWithoutMetadata } from './strip-jpeg-metadata.js';
+import type { TierOrigin } from './telemetry.js';
 
 /** A connection inside a room, as rooms see it. */
 export interface Member {
@@ -19,6 +32,10 @@ export interface Member {
   onSendDropped(): void;
   /** Another broadcaster took the room over, on this node or another: this one must go. */
   onReplaced(): void;
+  /** The room turned private or public: the member checks what it may still do, and goes if nothing. */
+  onAccessChanged?(isPrivate: boolean): void;
+  /** The broadcaster: the tiers someone consumes may have changed (see `demandedTiers`). */
+  onDemandChanged?(): void;
 }
 
 /** Notified of every accepted source frame, e.g. to recompress it into other tiers. */
@@ -33,6 +50,8 @@ export interface FrameTap {
   onTierDemand?(room: Room, quality: string): void;
   /** The room is gone: let go of whatever was kept for it. */
   onRoomDisposed?(room: Room): void;
+  /** The broadcaster started (edge) or stopped (server) encoding a tier itself. */
+  onTierOrigin?(room: Room, quality: string, origin: TierOrigin): void;
 }
 
 /** What a room tells its registry about itself. */
@@ -60,7 +79,10 @@ export const WAITING_ROOM_CHAT = 50;
 export interface ViewerSink extends FrameSink {
   /** The broadcaster left or the room is being dropped; the sink should end and remove itself. */
   onOffline(): void;
+  /** Came with a token that grants `watch`: stays when the room turns private. */
+  readonly canWatchPrivate?: boolean;
 }
+
 
 /**
  * One room on this node. Its broadcaster may be here or on another node (then frames, the live
@@ -75,6 +97,8 @@ export class Room {
   /** Tiers made so far (see `channel`). */
   readonly channels = new Map<string, FrameChannel>();
   private readonly members = new Set<Member>();
+  /** Members that follow the room's events without watching (see `listen`). */
+  private readonly listeners = new Set<Member>();
   /** Viewers that are not connections with a session, e.g. MJPEG responses: quality per sink. */
   private readonly extraViewers = new Map<ViewerSink, string>();
   private fpsMeter: FpsMeter | null = null;
@@ -86,11 +110,14 @@ export class Room {
   private remoteViewers = 0;
   /** Tiers consumed on other nodes, while the broadcaster is here. */
   private remoteDemand: ReadonlySet<string> = new Set();
+  /** Which tiers the broadcaster here encodes itself; made at its first `encoding`. */
+  private edgeTiers: EdgeTiers | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
   private presenceSent = { viewers: -1, live: false, local: -1 };
   private disposed = false;
   private readonly synced: Promise<void>;
   private readonly isSynced: () => boolean;
+  private readonly settingsHolder: RoomSettingsHolder;
   liveSince: number | null = null;
   offlineSince: number | null = null;
   lastActivity = Date.now();
@@ -115,15 +142,48 @@ export class Room {
       deliver: (msg) => this.emit({ type: 'chat', msg }),
       reset: (page: ChatPage) => this.emit({ type: 'chat-reset', epoch: page.epoch, latestId: page.latestId }),
     }, opts.log);
+    this.settingsHolder = new RoomSettingsHolder(name, broker.roomState, (isPrivate) => this.onPrivacyChanged(isPrivate), watching ?? null);
   }
 
-  /** The room's chat and its state on the other nodes are known here: joins can be answered. */
+  /** The room's chat, settings and state on the other nodes are known here: joins can be answered. */
   get isReady(): boolean {
-    return this.chat.isReady && this.isSynced();
+    return this.chat.isReady && this.isSynced() && this.settingsHolder.isRead;
   }
 
   async whenReady(): Promise<void> {
-    await Promise.all([this.synced, this.chat.whenReady()]);
+    await Promise.all([this.synced, this.chat.whenReady(), this.settingsHolder.loaded]);
+  }
+
+  /** The settings in force, or null while they are not known (the store could not be read). */
+  get settings(): RoomSettings | null {
+    return this.settingsHolder.current;
+  }
+
+  /** A room is listed (GET /api/rooms, home page, per-room metrics) once public, and only while known not to be private. */
+  get listed(): boolean {
+    const s = this.settingsHolder.current;
+    return this.everLive && s !== null && !s.private;
+  }
+
+  /** New settings, from the store's announcement or from the node that changed them. */
+  applySettings(settings: RoomSettings): void {
+    this.lastActivity = Date.now();
+    this.settingsHolder.apply(settings);
+  }
+
+  reloadSettings(): Promise<void> {
+    return this.settingsHolder.reload();
+  }
+
+  /** Turned private: everyone here without a token that grants `watch` is sent away. */
+  private onPrivacyChanged(isPrivate: boolean): void {
+    for (const m of [...this.members]) m.onAccessChanged?.(isPrivate);
+    if (!isPrivate) return;
+    for (const sink of [...this.extraViewers.keys()]) {
+      if (sink.canWatchPrivate) continue;
+      this.removeViewerSink(sink);
+      sink.onOffline();
+    }
   }
 
   get live(): boolean {
@@ -140,8 +200,14 @@ export class Room {
     return this.localViewers + this.remoteViewers;
   }
 
+  /** Viewers connected to this node (WebSockets and MJPEG responses). */
+  get viewersHere(): number {
+    return this.localViewers;
+  }
+
+  /** Everyone the room is held for on this node: members, listeners and viewer sinks. */
   get size(): number {
-    return this.members.size + this.extraViewers.size;
+    return this.members.size + this.listeners.size + this.extraViewers.size;
   }
 
   /** The broadcaster's connection, when it is on this node. */
@@ -172,6 +238,64 @@ export class Room {
     return (this.channels.get(quality)?.size ?? 0) > 0 || this.remoteDemand.has(quality);
   }
 
+  /** The recompressed tiers someone consumes anywhere in the cluster, widest first: the broadcaster's `demand`. */
+  demandedTiers(): TierInfo[] {
+    return (this.opts.tiers ?? []).filter((t) => this.tierWanted(t.name)).sort((a, b) => b.maxWidth - a.maxWidth);
+  }
+
+  /** The broadcaster here encodes this tier itself now (so the server must not). */
+  tierFromEdge(quality: string): boolean {
+    return this.edgeTiers?.isEdge(quality) ?? false;
+  }
+
+  /** Who encodes a tier someone consumes, while the broadcaster is here; null otherwise. */
+  tierOrigin(quality: string): TierOrigin | null {
+    if (!this.broadcasterMember || quality === 'source' || !this.tierWanted(quality)) return null;
+    return this.edgeTiers?.origin(quality) ?? 'server';
+  }
+
+  edgeAnnounced(quality: string): boolean {
+    return this.edgeTiers?.isAnnounced(quality) ?? false;
+  }
+
+  /** The broadcaster's `encoding`: the tiers it encodes from now on; the server takes the others. */
+  announceEdgeTiers(tiers: readonly string[], now: number): void {
+    const { toEdge, toServer } = (this.edgeTiers ??= new EdgeTiers()).announce(tiers, now);
+    for (const tier of toEdge) for (const tap of this.taps) tap.onTierOrigin?.(this, tier, 'edge');
+    for (const tier of toServer) for (const tap of this.taps) tap.onTierOrigin?.(this, tier, 'server');
+  }
+
+  /**
+   * Accepts one tier frame the broadcaster encoded, of an announced tier (the session checked the
+   * tag, the tier and its rate). Never decoded: its size is read from the JPEG's SOF. The one copy
+   * strips metadata and gives it the plain 24-byte header, so it travels like a frame the server
+   * made. `incoming` is only valid during this call.
+   */
+  acceptTierFrame(quality: string, incoming: Uint8Array, headerLen: number, now: number): 'ok' | 'size' | 'unsafe' {
+    const edge = this.edgeTiers;
+    const spec = this.opts.tiers?.find((t) => t.name === quality);
+    if (!edge || !spec) return 'size';
+    const size = readJpegSize(incoming, headerLen);
+    // The source size is read every few frames; a camera that just changed shape gets a fresh read.
+    if (!fitsTier(size, spec, this.sourceSize()) && !fitsTier(size, spec, this.sourceSize(true))) return 'size';
+    const frame = copyWithoutMetadata(incoming, headerLen, FRAME_HEADER_BYTES);
+    if (frame === null) return 'unsafe';
+    frame[1] = 0;
+    frame[2] = FRAME_HEADER_BYTES;
+    frame[3] = 0;
+    writeRelayedAt(frame, now);
+    const seq = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES).getUint32(4, true);
+    const result = edge.edgeFrame(quality, seq, now)!;
+    if (result.becameEdge) for (const tap of this.taps) tap.onTierOrigin?.(this, quality, 'edge');
+    if (result.publish) {
+      // The other nodes first, as for source frames.
+      this.broker.publishFrame(this.name, quality, frame);
+      this.channel(quality)?.publish(frame, now);
+      this.opts.telemetry.tierFramePublished(quality, 'edge');
+    }
+    return 'ok';
+  }
+
   /** Adds a viewer or broadcaster. A broadcaster replaces the current one, who is closed. */
   join(member: Member): void {
     this.lastActivity = Date.now();
@@ -179,6 +303,8 @@ export class Room {
     if (member.sender.role === 'broadcaster') {
       const old = this.broadcasterMember;
       this.broadcasterMember = member;
+      // What the previous broadcaster encoded, this one has yet to announce.
+      this.edgeTiers = null;
       // A new claim closes a broadcaster elsewhere in the cluster; the highest fence wins.
       this.broker.claim(this.name);
       if (old) {
@@ -229,6 +355,7 @@ export class Room {
     if (member.sender.role === 'broadcaster') {
       if (this.broadcasterMember === member) {
         this.broadcasterMember = null;
+        this.edgeTiers = null;
         this.broker.release(this.name);
         this.goOffline(Date.now());
         this.events?.liveChanged(this);
@@ -239,6 +366,22 @@ export class Room {
     }
     this.schedulePresence();
     // Last: the registry may drop the room (dispose clears the presence timer just set).
+    if (this.size === 0) this.events?.emptied(this);
+  }
+
+  /**
+   * Adds a member that gets the room's events (chat, live, presence) but is not a viewer: it is
+   * not counted, takes no frames and cannot chat through the room. Pusher subscribers of the
+   * room's channel are listeners; they hold the room on this node like a viewer does.
+   */
+  listen(member: Member): void {
+    this.lastActivity = Date.now();
+    this.listeners.add(member);
+  }
+
+  unlisten(member: Member): void {
+    if (!this.listeners.delete(member)) return;
+    this.lastActivity = Date.now();
     if (this.size === 0) this.events?.emptied(this);
   }
 
@@ -278,6 +421,7 @@ export class Room {
       this.channel('source')!.publish(frame, now);
       this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
     }
+    this.edgeTiers?.onSourceFrame(now);
     for (const tap of this.taps) tap.onSourceFrame(this, frame, headerLen);
     return true;
   }
@@ -286,6 +430,12 @@ export class Room {
   publishTier(quality: string, frame: Uint8Array, now: number): void {
     // A replaced source (see FrameTap.replacesSource) defines the size viewers of `source` see.
     if (quality === 'source') this.readSize(frame, frame[2]! | (frame[3]! << 8));
+    else {
+      // After a switch from the edge, a picture it already sent does not go out twice.
+      const seq = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES).getUint32(4, true);
+      if (this.edgeTiers && !this.edgeTiers.serverFrame(quality, seq)) return;
+      this.opts.telemetry.tierFramePublished(quality, 'server');
+    }
     // The other nodes first, as for source frames.
     if (this.broadcasterMember) this.broker.publishFrame(this.name, quality, frame);
     this.channel(quality)?.publish(frame, now);
@@ -336,6 +486,7 @@ export class Room {
       // A newer claim elsewhere: ours was taken over.
       this.opts.log.info({ room: this.name, node: claim.node, old: local.sender.id }, 'broadcaster taken over from another node');
       this.broadcasterMember = null;
+      this.edgeTiers = null;
       this.members.delete(local);
       local.onReplaced();
       this.remoteClaim = claim;
@@ -362,9 +513,13 @@ export class Room {
     const before = this.remoteDemand;
     this.remoteDemand = tiers;
     for (const tier of tiers) if (!before.has(tier)) for (const tap of this.taps) tap.onTierDemand?.(this, tier);
+    this.broadcasterMember?.onDemandChanged?.();
   }
 
-  /** Posts a chat message: it has its id, and is stored, once this resolves (BusUnavailableError otherwise). */
+  /**
+   * Posts a chat message: it has its id, and is stored, once this resolves (BusUnavailableError
+   * otherwise). `from` is a member's sender, or a `server` sender for a message a backend posted.
+   */
   postChat(from: Sender, text: string, ref: string | undefined): Promise<ChatMessage> {
     this.lastActivity = Date.now();
     const draft: Omit<ChatMessage, 'id'> = { type: 'chat', at: Date.now(), from, text };
@@ -406,13 +561,15 @@ export class Room {
     let encoder: EventEncoder | null = null;
     let text: string | null = null;
     let others: Map<EventEncoder, string | null> | null = null;
-    for (const m of this.members) {
-      if (m.encoder !== encoder) {
-        if (encoder) (others ??= new Map()).set(encoder, text);
-        encoder = m.encoder;
-        text = others?.has(encoder) ? others.get(encoder)! : encoder.encode(event);
+    for (const group of [this.members, this.listeners]) {
+      for (const m of group) {
+        if (m.encoder !== encoder) {
+          if (encoder) (others ??= new Map()).set(encoder, text);
+          encoder = m.encoder;
+          text = others?.has(encoder) ? others.get(encoder)! : encoder.encode(event);
+        }
+        if (text !== null && m.peer.sendText(text) === 'dropped') m.onSendDropped();
       }
-      if (text !== null && m.peer.sendText(text) === 'dropped') m.onSendDropped();
     }
   }
 
@@ -441,6 +598,13 @@ export class Room {
     }
   }
 
+  /** The source picture's size as last read; `fresh`: read from the newest source frame now. */
+  private sourceSize(fresh = false): ImageSize | null {
+    const last = this.channels.get('source')?.lastFrame;
+    if (fresh && last) this.readSize(last, last[2]! | (last[3]! << 8));
+    return this.width !== null && this.height !== null ? { width: this.width, height: this.height } : null;
+  }
+
   private readSize(frame: Uint8Array, headerLen: number): void {
     const size = readJpegSize(frame, headerLen);
     if (size) {
@@ -455,6 +619,7 @@ export class Room {
     channel.add(sink, switching);
     if (channel.size === 1) {
       this.broker.consume(this.name, quality, true);
+      this.broadcasterMember?.onDemandChanged?.();
       // A late joiner on a node that has no frame of this tier yet: the cluster's last one.
       if (!channel.lastFrame && !this.broadcasterMember && this.broker.clustered) void this.fetchLastFrame(quality, channel);
     }
@@ -467,6 +632,7 @@ export class Room {
     channel.delete(sink);
     if (channel.size > 0) return;
     this.broker.consume(this.name, quality, false);
+    this.broadcasterMember?.onDemandChanged?.();
     // Frames stop coming from the other nodes: let no later joiner start on a stale picture.
     if (!this.broadcasterMember && this.broker.clustered) channel.clear();
   }

@@ -5,13 +5,17 @@ import {
   REQUEST_COSTS,
   checkFrame,
   isNameReservedForBroadcaster,
+  readTierTag,
   type ClientMessageType,
   type ErrorCode,
+  type Grant,
   type Role,
   type Sender,
   type WelcomeMessage,
 } from '../protocol/index.js';
+import { DemandNotice } from './demand-notice.js';
 import { ErrorReporter } from './error-reporter.js';
+import { effectiveGrants } from './grants.js';
 import { historyPageJson } from './history-page.js';
 import type { Log } from './log.js';
 import type { Peer } from './peer.js';
@@ -21,6 +25,7 @@ import type { RoomOptions } from './room-options.js';
 import { senderColor } from './sender-color.js';
 import { Strikes } from './strikes.js';
 import type { CloseReason } from './telemetry.js';
+import { TierFrameGate } from './tier-frame-gate.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface SessionInit {
@@ -34,9 +39,15 @@ export interface SessionInit {
   log: Log;
   /** Room events in this protocol (the transport's). */
   encoder: EventEncoder;
+  /** What the connection's viewer token grants (null or absent: no valid token). */
+  tokenGrants?: readonly Grant[] | null;
+  /** The token did not verify, in a room that needed none: said after `welcome` (the connection stays). */
+  tokenError?: ErrorCode | null;
 }
 
 const MAX_REF_LENGTH = 64;
+// More names than any QUALITY_TIERS holds: an `encoding` longer than this is not a real one.
+const MAX_ENCODING_TIERS = 16;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -58,10 +69,15 @@ export class Session implements Member {
   private requestBucket: TokenBucket | null = null;
   private errors: ErrorReporter | null = null;
   private strikes: Strikes | null = null;
+  // Broadcasters only: tier demand sent to it, and the checks of the tier frames it sends.
+  private demand: DemandNotice | null = null;
+  private tierGate: TierFrameGate | null = null;
   /** The requested name was the broadcaster's: told with NAME_RESERVED once the connection is open. */
   private nameRefused = false;
   private joined = false;
   private ended = false;
+  /** What this connection may do now; set when it joins, and again when the room's privacy changes. */
+  private grants: readonly Grant[] = [];
   private closeReason: CloseReason | null = null;
   // Checked once: building a log record per frame would cost an allocation even when discarded.
   private readonly traceFrames: boolean;
@@ -87,7 +103,7 @@ export class Session implements Member {
   }
 
   get role(): Role {
-    return this.sender.role;
+    return this.init.role;
   }
 
   /**
@@ -114,6 +130,10 @@ export class Session implements Member {
       });
       return;
     }
+    // The upgrade was checked against the settings then; they may have changed since.
+    const isPrivate = room.settings?.private ?? false;
+    this.grants = effectiveGrants(this.role, this.init.tokenGrants ?? null, isPrivate);
+    if (!this.grants.includes('watch')) return this.closeWith('private', CloseCodes.PRIVATE_ROOM);
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -129,14 +149,18 @@ export class Session implements Member {
       chatEpoch: room.chat.epoch,
       serverTime: Date.now(),
       limits: this.opts.limits,
+      private: isPrivate,
+      grants: [...this.grants],
     };
     this.peer.sendText(JSON.stringify(welcome));
     this.sendHistory(this.init.since);
     room.join(this);
     this.joined = true;
+    if (this.role === 'broadcaster') this.demandNotice().sendNow();
     this.opts.telemetry.connectionOpened(this.role);
     this.log.info({ name: this.sender.name, quality: this.quality }, 'connection open');
     if (this.nameRefused) this.reject('NAME_RESERVED', false);
+    if (this.init.tokenError) this.reject(this.init.tokenError, false);
   }
 
   onMessage(bytes: Uint8Array, isBinary: boolean): void {
@@ -158,6 +182,25 @@ export class Session implements Member {
     this.closeWith('replaced', CloseCodes.REPLACED);
   }
 
+  /** The room turned private or public: without `watch` now, the connection goes (4502, no reconnect). */
+  onAccessChanged(isPrivate: boolean): void {
+    if (!this.joined || this.closeReason) return;
+    this.grants = effectiveGrants(this.role, this.init.tokenGrants ?? null, isPrivate);
+    if (!this.grants.includes('watch')) return this.closeWith('private', CloseCodes.PRIVATE_ROOM);
+    this.peer.sendText(JSON.stringify({ type: 'access', private: isPrivate, grants: [...this.grants] }));
+  }
+
+  onDemandChanged(): void {
+    if (this.joined) this.demandNotice().changed();
+  }
+
+  private demandNotice(): DemandNotice {
+    return (this.demand ??= new DemandNotice(
+      () => this.room.demandedTiers(),
+      (msg) => this.peer.sendText(JSON.stringify(msg)),
+    ));
+  }
+
   /** Marks why the server is closing this connection, before the transport reports the close. */
   closeWith(reason: CloseReason, close: { code: number; reason: string }): void {
     if (this.closeReason) return;
@@ -173,6 +216,7 @@ export class Session implements Member {
   end(code: number, transportReason?: CloseReason): void {
     this.ended = true;
     this.errors?.dispose();
+    this.demand?.dispose();
     if (!this.joined) return;
     this.joined = false;
     this.room.leave(this);
@@ -192,6 +236,8 @@ export class Session implements Member {
     if (bytes.length > limits.maxFrameBytes) return this.rejectFrame('FRAME_TOO_LARGE');
     const check = checkFrame(bytes);
     if (!check.ok) return this.rejectFrame(check.reason === 'not_jpeg' ? 'FRAME_NOT_JPEG' : 'FRAME_MALFORMED');
+    const tier = readTierTag(bytes, check.headerLen);
+    if (tier !== null) return this.onTierFrame(tier, bytes, check.headerLen);
     const now = Date.now();
     // One second of burst: after a stall (the server or the network held frames back) the frames
     // arrive together, and a short burst allowance would drop the newest of them, the worst pick
@@ -205,6 +251,20 @@ export class Session implements Member {
     }
     if (!this.room.acceptFrame(bytes, check.headerLen, now)) return this.rejectFrame('FRAME_UNSAFE');
     if (this.traceFrames) this.log.trace({ bytes: bytes.length }, 'frame accepted');
+  }
+
+  /** A tier the broadcaster encoded itself (tag malformed: undefined). */
+  private onTierFrame(tier: string | undefined, bytes: Uint8Array, headerLen: number): void {
+    const now = Date.now();
+    const verdict = (this.tierGate ??= new TierFrameGate(this.room, this.opts)).accept(tier, bytes, headerLen, now);
+    if (verdict === 'rate_limited') {
+      this.opts.telemetry.framesSkipped('rate_limit', 1);
+      this.report('FRAME_RATE_LIMITED', now);
+    } else if (verdict !== null) {
+      this.rejectFrame(verdict);
+    } else if (this.traceFrames) {
+      this.log.trace({ bytes: bytes.length, tier }, 'tier frame accepted');
+    }
   }
 
   private rejectFrame(code: ErrorCode): void {
@@ -247,6 +307,8 @@ export class Session implements Member {
       }
       case 'quality':
         return this.onQuality(m.quality);
+      case 'encoding':
+        return this.onEncoding(m.tiers);
     }
   }
 
@@ -254,6 +316,11 @@ export class Session implements Member {
     const { limits, telemetry } = this.opts;
     if (typeof text !== 'string' || (ref !== undefined && (typeof ref !== 'string' || ref.length > MAX_REF_LENGTH))) {
       return this.reject('BAD_MESSAGE', true);
+    }
+    // A private room's token may grant watching only; `welcome.grants` said so, so pages do not ask.
+    if (!this.grants.includes('chat')) {
+      telemetry.chatRefused('NOT_ALLOWED');
+      return this.reject('NOT_ALLOWED', true);
     }
     let refused: ErrorCode | null = null;
     if (text.trim().length === 0) refused = 'CHAT_EMPTY';
@@ -282,6 +349,17 @@ export class Session implements Member {
     if (typeof quality !== 'string' || !this.opts.qualities.includes(quality)) return this.reject('BAD_QUALITY', false);
     this.room.setQuality(this, quality);
     this.peer.sendText(JSON.stringify({ type: 'quality', quality }));
+  }
+
+  /** The broadcaster encodes these tiers itself from now on; the server makes the others. */
+  private onEncoding(tiers: unknown): void {
+    if (this.role !== 'broadcaster') return this.reject('NOT_ALLOWED', true);
+    if (!Array.isArray(tiers) || tiers.length > MAX_ENCODING_TIERS || !tiers.every((t) => typeof t === 'string')) return this.reject('BAD_MESSAGE', true);
+    const names = tiers as string[];
+    if (names.some((t) => t === 'source' || !this.opts.qualities.includes(t))) return this.reject('BAD_QUALITY', false);
+    if (this.room.broadcaster !== this) return; // replaced; its close is under way
+    this.room.announceEdgeTiers(names, Date.now());
+    this.log.info({ tiers: names }, 'broadcaster encodes tiers');
   }
 
   /** One page of chat history, bounded in bytes (`historyMaxBytes`); a join's first one too. */

@@ -75,16 +75,17 @@ function endOfScan(buf: Buffer, from: number): number {
 }
 
 /**
- * Returns a new copy of `src` (bytes before `start` — the frame header — included unchanged) whose
- * JPEG at `start` has no metadata, or null when the JPEG cannot be walked safely to its first EOI:
- * such a frame must be refused. `src[start..start+2]` must be FF D8 (see checkFrame).
+ * Returns a new copy of `src` (the first `keep` bytes of the frame header before `start` included
+ * unchanged) whose JPEG at `start` has no metadata, or null when the JPEG cannot be walked safely
+ * to its first EOI: such a frame must be refused. `src[start..start+2]` must be FF D8 (see checkFrame).
  */
-export function copyWithoutMetadata(src: Uint8Array, start: number): Uint8Array | null {
+export function copyWithoutMetadata(src: Uint8Array, start: number, keep = start): Uint8Array | null {
   const buf = Buffer.from(src.buffer, src.byteOffset, src.length);
   const n = buf.length;
   let markers = 0;
-  let cuts: number[] | null = null;
-  let removed = 0;
+  // Header bytes past `keep` are cut like a metadata segment.
+  let cuts: number[] | null = keep < start ? [keep, start] : null;
+  let removed = keep < start ? start - keep : 0;
   let scans = 0;
   let i = start + 2;
   let end = -1;

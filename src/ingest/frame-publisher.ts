@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { encodeFrame, shouldReconnect, type ServerMessage } from '../protocol/index.js';
+import type { TierPublisher } from './tier-publisher.js';
 
 export interface PublisherOptions {
   /** Full broadcaster URL: ws://host:port/ws/room?role=broadcaster&key=... */
@@ -9,10 +10,13 @@ export interface PublisherOptions {
   log(line: string): void;
   /** Called when the publisher gives up for good (refused key, replaced by another broadcaster). */
   onFatal(message: string): void;
+  /** --tiers: encodes the tiers viewers watch and sends them after each source frame. */
+  tiers?: TierPublisher;
 }
 
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 10_000;
+// Live video: a restarted server should see its broadcaster again within a second or two.
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 3000;
 // With --fps, frames wait here (and the input is paused) instead of being dropped.
 const PACED_QUEUE = 4;
 const ERROR_LOG_INTERVAL_MS = 5000;
@@ -26,6 +30,8 @@ const ERROR_LOG_INTERVAL_MS = 5000;
 export class FramePublisher {
   private ws: WebSocket | null = null;
   private open = false;
+  /** The server's welcome (limits, and with it the tier demand) has come on this connection. */
+  private welcomed = false;
   private queue: Uint8Array[] = [];
   private seq = 0;
   private nextSendAt = 0;
@@ -37,8 +43,17 @@ export class FramePublisher {
   private closing = false;
   private lastErrorLogAt = 0;
   private drainWaiters: (() => void)[] = [];
+  /** Average time between source frames sent, ms: the time tier encodes of a frame may take. */
+  private sendInterval = 0;
+  private lastSentAt = 0;
   sent = 0;
   dropped = 0;
+  /** Frame bytes handed to the socket, headers included. */
+  bytes = 0;
+  /** Viewers of the room as the server last said (welcome, presence); null before the first. */
+  viewers: number | null = null;
+  /** Whether the connection was ever open: "nothing sent" then means no server answered. */
+  everConnected = false;
 
   constructor(private readonly opts: PublisherOptions) {
     this.minIntervalMs = opts.fps > 0 ? 1000 / opts.fps : 0;
@@ -58,6 +73,10 @@ export class FramePublisher {
     this.connect();
   }
 
+  get state(): 'connecting' | 'live' | 'retrying' {
+    return this.open ? 'live' : this.timer ? 'retrying' : 'connecting';
+  }
+
   push(jpeg: Uint8Array): void {
     if (this.closing) return;
     if (this.opts.fps > 0) {
@@ -74,6 +93,7 @@ export class FramePublisher {
     const deadline = Date.now() + timeoutMs;
     // Still connecting or reconnecting counts: a short input may end before the first welcome.
     while (this.queue.length > 0 && !this.closing && Date.now() < deadline) await sleep(20);
+    await this.opts.tiers?.whenIdle();
     while (this.ws && this.open && this.ws.bufferedAmount > 0 && Date.now() < deadline) await sleep(20);
     this.dropped += this.queue.length;
     this.queue = [];
@@ -98,9 +118,9 @@ export class FramePublisher {
     this.ws = ws;
     ws.on('open', () => {
       this.open = true;
+      this.everConnected = true;
       this.backoff = BACKOFF_MIN_MS;
       this.opts.log('connected');
-      this.pump();
     });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.onText(String(data));
@@ -130,6 +150,10 @@ export class FramePublisher {
     ws.on('close', (code, reason) => {
       const wasOpen = this.open;
       this.open = false;
+      if (this.ws === ws) {
+        this.welcomed = false;
+        this.opts.tiers?.disconnected();
+      }
       if (this.ws !== ws || this.closing || !wasOpen) return;
       if (!shouldReconnect(code)) this.fatal(`closed by the server: ${code} ${reason.toString()}`);
       else this.retry(`disconnected (${code} ${reason.toString()})`);
@@ -147,6 +171,21 @@ export class FramePublisher {
       // Never send faster than the server accepts: excess frames would only be refused.
       const serverMin = 1000 / msg.limits.maxFps;
       this.minIntervalMs = Math.max(this.opts.fps > 0 ? 1000 / this.opts.fps : 0, serverMin);
+      this.viewers = msg.viewers;
+      const ws = this.ws!;
+      this.opts.tiers?.connected({
+        sendText: (text) => ws.send(text),
+        sendFrame: (frame) => ws.send(frame),
+        bufferedAmount: () => ws.bufferedAmount,
+      });
+      // Frames start once the messages that came with the welcome are read: with --tiers, the
+      // tier demand is among them, so the first frame already carries its tiers.
+      this.welcomed = true;
+      setImmediate(() => this.pump());
+    } else if (msg.type === 'demand') {
+      this.opts.tiers?.setDemand(msg.tiers);
+    } else if (msg.type === 'presence') {
+      this.viewers = msg.viewers;
     } else if (msg.type === 'error') {
       const now = Date.now();
       if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
@@ -161,6 +200,9 @@ export class FramePublisher {
     const ws = this.ws;
     this.ws = null;
     this.open = false;
+    this.welcomed = false;
+    this.viewers = null;
+    this.opts.tiers?.disconnected();
     ws?.removeAllListeners('close');
     ws?.terminate();
     // Live frames are stale by the time we are back.
@@ -184,7 +226,7 @@ export class FramePublisher {
   }
 
   private pump(): void {
-    if (this.timer || !this.open || this.queue.length === 0) return;
+    if (this.timer || !this.open || !this.welcomed || this.queue.length === 0) return;
     const ws = this.ws!;
     const now = performance.now();
     if (now < this.nextSendAt) {
@@ -198,8 +240,19 @@ export class FramePublisher {
       return;
     }
     const jpeg = this.queue.shift()!;
-    ws.send(encodeFrame(jpeg, this.seq++, Date.now()));
+    const seq = this.seq++;
+    const capturedAt = Date.now();
+    const frame = encodeFrame(jpeg, seq, capturedAt);
+    ws.send(frame);
     this.sent++;
+    this.bytes += frame.length;
+    if (this.opts.tiers) {
+      const gap = now - this.lastSentAt;
+      if (this.lastSentAt > 0) this.sendInterval = this.sendInterval === 0 ? gap : this.sendInterval + 0.1 * (gap - this.sendInterval);
+      this.lastSentAt = now;
+      this.opts.tiers.budget.intervalMs = Math.max(this.minIntervalMs, this.sendInterval);
+      this.opts.tiers.afterSource(jpeg, seq, capturedAt);
+    }
     // A steady rate; after a stall it does not burst to catch up.
     this.nextSendAt = Math.max(now, this.nextSendAt) + this.minIntervalMs;
     this.wakeReaders();

@@ -6,13 +6,17 @@ function censorValue(value: unknown, path: string[]): unknown {
   return '[redacted]';
 }
 
-/** The process logger. Stream keys and secrets never reach a log line. */
+/** The process logger. Stream keys, viewer tokens and secrets never reach a log line. */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'beamcast' },
-    // fastify logs `req.url` on server errors; a page URL can carry ?key=, so only the path is kept.
-    redact: { paths: ['key', '*.key', 'secret', '*.secret', 'streamSecret', 'req.url'], censor: censorValue },
+    // fastify logs `req.url` on server errors; a page URL can carry ?key= or ?token=, so only the
+    // path is kept. An Authorization header holds a stream key.
+    redact: {
+      paths: ['key', '*.key', 'token', '*.token', 'secret', '*.secret', 'streamSecret', 'authorization', '*.authorization', 'req.headers.authorization', 'req.url'],
+      censor: censorValue,
+    },
     ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } } : {}),
   });
 }

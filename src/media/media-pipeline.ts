@@ -1,7 +1,7 @@
 import type { TierSpec } from '../config/quality-tiers.js';
 import type { Log } from '../core/log.js';
 import type { FrameTap, Room } from '../core/room.js';
-import type { Telemetry } from '../core/telemetry.js';
+import type { Telemetry, TierOrigin } from '../core/telemetry.js';
 import { readJpegSize } from '../protocol/index.js';
 import type { JpegEncoder, ResizeSpec } from './jpeg-encoder.js';
 import { LatestWinsEncoder } from './latest-wins-encoder.js';
@@ -20,6 +20,10 @@ const REMOTE_FRAME_WAIT_MS = 2000;
 
 // Quality of a downscaled source frame: it is the best copy anyone gets, so it stays high.
 const SOURCE_CAP_QUALITY = 85;
+// A tier frame younger than this is current enough for a snapshot.
+const FRESH_MS = 2000;
+
+const seqOf = (frame: Uint8Array) => new DataView(frame.buffer, frame.byteOffset, 8).getUint32(4, true);
 
 interface Latest {
   frame: Uint8Array;
@@ -34,6 +38,11 @@ interface Latest {
  * Watched tiers form a cascade, widest first: only the widest decodes the source frame, each
  * narrower one decodes the output of the tier above it (a 640 px JPEG instead of 1280 px), which
  * costs a fraction of a second full decode.
+ *
+ * A tier the broadcaster encodes itself (Room.tierFromEdge) is left out: the server is its
+ * fallback, and takes it back at once when the broadcaster stops sending it. Never both at once:
+ * an encode under way when the edge takes over is discarded, and nothing this pipeline makes is
+ * published on a tier while it is the edge's.
  */
 export class MediaPipeline implements FrameTap {
   readonly qualities: readonly string[];
@@ -82,6 +91,8 @@ export class MediaPipeline implements FrameTap {
       const channel = room.channel(tier.name);
       if (!channel) continue;
       if (room.tierWanted(tier.name)) {
+        // The broadcaster's frames keep this tier current.
+        if (room.tierFromEdge(tier.name)) continue;
         // The widest watched tier starts from the source; the rest follow from its output.
         if (!fed) this.encoder(room, tier.name).submit(frame, headerLen);
         fed = true;
@@ -98,7 +109,7 @@ export class MediaPipeline implements FrameTap {
     const i = this.cascade.findIndex((t) => t.name === quality);
     if (i < 0) return;
     for (const tier of this.cascade.slice(i + 1)) {
-      if (room.tierWanted(tier.name)) {
+      if (room.tierWanted(tier.name) && !room.tierFromEdge(tier.name)) {
         this.encoder(room, tier.name).submit(out, out[2]! | (out[3]! << 8), origin);
         return;
       }
@@ -106,9 +117,19 @@ export class MediaPipeline implements FrameTap {
   }
 
   onTierDemand(room: Room, quality: string): void {
-    if (quality === 'source' || !this.specs.has(quality)) return;
+    if (quality === 'source' || !this.specs.has(quality) || room.tierFromEdge(quality)) return;
     const latest = this.latest.get(room);
     if (latest) this.encoder(room, quality).submit(latest.frame, latest.headerLen);
+  }
+
+  onTierOrigin(room: Room, quality: string, origin: TierOrigin): void {
+    if (origin === 'edge') return this.encoders.get(room)?.get(quality)?.supersede();
+    // Taken back: consumers get the newest source frame's picture now, not at the next frame,
+    // unless the edge already sent that one.
+    const latest = this.latest.get(room);
+    const last = room.channel(quality)?.lastFrame;
+    if (!room.tierWanted(quality) || (latest && last && seqOf(last) === seqOf(latest.frame))) return;
+    this.onTierDemand(room, quality);
   }
 
   /**
@@ -120,6 +141,7 @@ export class MediaPipeline implements FrameTap {
     if (!channel) return null;
     // Broadcast from another node: its node makes the tiers; this one asks the cluster.
     if (room.live && !room.broadcaster) return room.frameFromCluster(quality, REMOTE_FRAME_WAIT_MS);
+    if (room.tierFromEdge(quality) && channel.lastFrame && Date.now() - channel.lastFrameAt < FRESH_MS) return channel.lastFrame;
     const latest = this.latest.get(room);
     if (quality === 'source' || !latest) return channel.lastFrame;
     const encoder = this.encoder(room, quality);
@@ -156,6 +178,8 @@ export class MediaPipeline implements FrameTap {
         spec: this.specs.get(quality)!,
         encode: this.opts.encode,
         publish: (frame, origin) => {
+          // Made for a snapshot, or finished as the edge took over: the edge's frames go out.
+          if (room.tierFromEdge(quality)) return;
           room.publishTier(quality, frame, Date.now());
           this.cascadeFrom(room, quality, frame, origin);
         },

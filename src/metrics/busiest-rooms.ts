@@ -9,10 +9,10 @@ import type { RoomRegistry } from '../core/room-registry.js';
  */
 export function registerBusiestRooms(registry: Registry, rooms: RoomRegistry, limit: number): void {
   if (limit <= 0) return;
-  // Public rooms only: names nobody has been live in are anyone's invention.
+  // Listed rooms only: names nobody has been live in are anyone's invention, and private rooms are nobody's business.
   const top = () =>
     rooms
-      .listPublic()
+      .listListed()
       .sort((a, b) => Number(b.live) - Number(a.live) || b.viewers - a.viewers || a.name.localeCompare(b.name))
       .slice(0, limit);
   new Gauge({

@@ -7,6 +7,9 @@ import { PromTelemetry } from './prom-telemetry.js';
 import { registerRoomGauges } from './room-gauges.js';
 import { registerBusMetrics } from './bus-metrics.js';
 import { registerSocketGauges, type SocketStats } from './socket-gauges.js';
+import { PromPusherTelemetry, registerPusherGauges } from './pusher-metrics.js';
+import type { PusherStats } from '../transport/pusher/pusher-transport.js';
+import { registerTierGauges } from './tier-gauges.js';
 
 const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -14,10 +17,14 @@ export interface Metrics {
   /** Own registry: nothing else in the process (or another server in tests) shares its series. */
   readonly registry: Registry;
   readonly telemetry: PromTelemetry;
+  /** The Pusher endpoint's and its webhooks' counters (the `pusherTelemetry` extension). */
+  readonly pusher: PromPusherTelemetry;
   /** The `Extensions.http` hook: room gauges and GET /metrics. */
   http(app: FastifyInstance, rooms: RoomRegistry): void;
   /** Once the WebSocket server runs: its socket gauges. */
   watchSockets(ws: SocketStats): void;
+  /** Once the Pusher endpoint runs: its connection and subscription gauges. */
+  watchPusher(pusher: { stats(): PusherStats }): void;
 }
 
 export interface MetricsOptions {
@@ -38,17 +45,23 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // rejects them); the same numbers remain as nodejs_active_{handles,requests,resources}{type}.
   for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
   const telemetry = new PromTelemetry(registry, opts.qualities);
+  const pusher = new PromPusherTelemetry(registry);
   return {
     registry,
     telemetry,
+    pusher,
     http(app, rooms) {
       registerRoomGauges(registry, rooms);
+      registerTierGauges(registry, rooms, opts.qualities ?? []);
       registerBusMetrics(registry, rooms.broker);
       registerBusiestRooms(registry, rooms, opts.roomLabels ?? 0);
       registerMetricsRoute(app, registry);
     },
     watchSockets(ws) {
       registerSocketGauges(registry, ws);
+    },
+    watchPusher(p) {
+      registerPusherGauges(registry, () => p.stats());
     },
   };
 }

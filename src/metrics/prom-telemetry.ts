@@ -1,13 +1,14 @@
 import type { Registry } from 'prom-client';
-import type { CloseReason, SkipReason, Telemetry } from '../core/telemetry.js';
+import type { CloseReason, SkipReason, Telemetry, TierOrigin } from '../core/telemetry.js';
 import type { ErrorCode, Role } from '../protocol/index.js';
 import { ErrorCodes } from '../protocol/index.js';
 import { FastCounter } from './fast-counter.js';
 import { FastHistogram } from './fast-histogram.js';
 
 const ROLES: readonly Role[] = ['viewer', 'broadcaster'];
-const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'too_large', 'invalid_utf8', 'error'];
+const CLOSE_REASONS: readonly CloseReason[] = ['client', 'replaced', 'shutdown', 'slow_consumer', 'policy', 'private', 'too_large', 'invalid_utf8', 'error'];
 const SKIP_REASONS: readonly SkipReason[] = ['backpressure', 'rate_limit', 'encoder_busy'];
+const TIER_ORIGINS: readonly TierOrigin[] = ['edge', 'server'];
 const ALL_CODES = Object.keys(ErrorCodes) as ErrorCode[];
 // Codes each counter shows from the start; any other catalog code appears once it happens.
 const REFUSED_CODES: readonly ErrorCode[] = ['BAD_KEY', 'ORIGIN_NOT_ALLOWED', 'ROOM_FULL', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN', 'BAD_ROOM'];
@@ -39,6 +40,7 @@ export class PromTelemetry implements Telemetry {
   readonly chat: FastCounter;
   readonly chatRefusedTotal: FastCounter;
   readonly recompressFailures: FastCounter;
+  readonly tierFrames: FastCounter;
   readonly relay: FastHistogram;
   readonly recompress: FastHistogram;
 
@@ -68,6 +70,15 @@ export class PromTelemetry implements Telemetry {
       { name: 'quality', values: tiers, learn: MAX_QUALITIES },
       { name: 'reason', values: [], learn: MAX_RECOMPRESS_REASONS },
     ]);
+    this.tierFrames = new FastCounter(
+      registry,
+      'beamcast_tier_frames_total',
+      'Frames of the recompressed tiers handed to their consumers, by who encoded them: the broadcaster (edge) or this server.',
+      [
+        { name: 'quality', values: tiers, learn: MAX_QUALITIES },
+        { name: 'origin', values: TIER_ORIGINS },
+      ],
+    );
     this.relay = new FastHistogram(
       registry,
       'beamcast_frame_relay_seconds',
@@ -131,5 +142,9 @@ export class PromTelemetry implements Telemetry {
 
   recompressFailed(quality: string, reason: string): void {
     this.recompressFailures.add2(quality, reason);
+  }
+
+  tierFramePublished(quality: string, origin: TierOrigin): void {
+    this.tierFrames.add2(quality, origin);
   }
 }

@@ -4,28 +4,33 @@ import type { RoomRegistry } from '../core/room-registry.js';
 interface RoomStats {
   /** Public rooms: a broadcaster has been live in them. */
   rooms: number;
+  /** Rooms whose broadcaster is connected to this node. */
   live: number;
+  /** Viewers connected to this node. */
   viewers: number;
 }
 
+// Connections are counted where they are connected, never where they are merely known: a room
+// knows the viewers and broadcaster of the whole cluster, so counting those would count every
+// connection once per node that holds the room. Counted here, the sum over nodes is the cluster.
 function roomStats(rooms: RoomRegistry): RoomStats {
   const s: RoomStats = { rooms: 0, live: 0, viewers: 0 };
   for (const room of rooms.list()) {
     if (room.public) s.rooms++;
-    if (room.live) s.live++;
-    s.viewers += room.viewers;
+    if (room.broadcaster) s.live++;
+    s.viewers += room.viewersHere;
   }
   return s;
 }
 
 /**
- * State gauges, computed from the rooms when scraped (never incremented on hot paths, so they
- * cannot drift). Each collect walks the rooms once: O(rooms) per scrape, nothing per event.
+ * State gauges of this node, computed from the rooms when scraped (never incremented on hot
+ * paths, so they cannot drift). Each collect walks the rooms once: O(rooms) per scrape.
  */
 export function registerRoomGauges(registry: Registry, rooms: RoomRegistry): void {
   new Gauge({
     name: 'beamcast_connections',
-    help: 'WebSocket connections in rooms, by role.',
+    help: 'Connections in rooms on this node, by role (viewers include MJPEG responses); summed over nodes: the cluster.',
     labelNames: ['role'],
     registers: [registry],
     collect() {
@@ -36,7 +41,7 @@ export function registerRoomGauges(registry: Registry, rooms: RoomRegistry): voi
   });
   new Gauge({
     name: 'beamcast_rooms',
-    help: 'Rooms a broadcaster has been live in, kept in memory: live, or emptied less than ROOM_TTL ago.',
+    help: 'Rooms a broadcaster has been live in, kept in memory on this node: live, or emptied less than ROOM_TTL ago.',
     registers: [registry],
     collect() {
       this.set(roomStats(rooms).rooms);
@@ -52,7 +57,7 @@ export function registerRoomGauges(registry: Registry, rooms: RoomRegistry): voi
   });
   new Gauge({
     name: 'beamcast_rooms_live',
-    help: 'Rooms with a broadcaster connected.',
+    help: 'Rooms whose broadcaster is connected to this node; summed over nodes: the live rooms of the cluster.',
     registers: [registry],
     collect() {
       this.set(roomStats(rooms).live);

@@ -5,3 +5,7 @@ export * from './codes.js';
 export * from './messages.js';
 export * from './auto-quality.js';
 export * from './display-name.js';
+export * from './grants.js';
+export * from './room-settings.js';
+export * from './tier-frame.js';
+export * from './tier-budget.js';

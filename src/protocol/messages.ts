@@ -1,12 +1,19 @@
 import type { ErrorCode } from './codes.js';
+import type { Grant } from './grants.js';
 
 export type Role = 'viewer' | 'broadcaster';
+
+/**
+ * Who a chat message is from: a connection's role, or `server` for a message a backend posted
+ * (a signed Pusher HTTP API event onto the room's channel, docs/pusher.md#rooms-are-channels).
+ */
+export type SenderRole = Role | 'server';
 
 export interface Sender {
   id: string;
   name: string;
   color: string;
-  role: Role;
+  role: SenderRole;
 }
 
 export interface ChatMessage {
@@ -54,6 +61,10 @@ export interface WelcomeMessage {
   chatEpoch: string;
   serverTime: number;
   limits: Limits;
+  /** The room needs a viewer token (see `grants`); it is not listed. */
+  private: boolean;
+  /** What this connection may do in the room now (a public room gives everyone watch and chat). */
+  grants: Grant[];
 }
 
 export interface HistoryMessage {
@@ -99,9 +110,33 @@ export interface PongMessage {
   serverTime: number;
 }
 
+/** The room turned private or public, and what this connection may do from now on. */
+export interface AccessMessage {
+  type: 'access';
+  private: boolean;
+  grants: Grant[];
+}
+
 export interface QualityMessage {
   type: 'quality';
   quality: string;
+}
+
+/** A recompressed quality tier: frames at most `maxWidth` px wide (never enlarged), JPEG `quality` 1–100. */
+export interface TierInfo {
+  name: string;
+  maxWidth: number;
+  quality: number;
+}
+
+/**
+ * To the broadcaster: the tiers someone consumes anywhere in the cluster, widest first. Sent after
+ * `welcome` and whenever the set changes (coalesced). A broadcaster may encode them itself (see
+ * `encoding` and tier frames); the server makes whatever it does not send.
+ */
+export interface DemandMessage {
+  type: 'demand';
+  tiers: TierInfo[];
 }
 
 export type ServerMessage =
@@ -112,15 +147,19 @@ export type ServerMessage =
   | LiveMessage
   | ErrorMessage
   | PongMessage
-  | QualityMessage;
+  | QualityMessage
+  | AccessMessage
+  | DemandMessage;
 
 export type ClientMessage =
   | { type: 'chat'; text: string; ref?: string }
   | { type: 'history'; since: number }
   | { type: 'ping'; t: number }
-  | { type: 'quality'; quality: string };
+  | { type: 'quality'; quality: string }
+  /** Broadcasters: the tiers it encodes from now on (all others are the server's). */
+  | { type: 'encoding'; tiers: string[] };
 
-export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality'] as const;
+export const CLIENT_MESSAGE_TYPES = ['chat', 'history', 'ping', 'quality', 'encoding'] as const;
 export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
 
 /**
@@ -129,7 +168,7 @@ export type ClientMessageType = (typeof CLIENT_MESSAGE_TYPES)[number];
  * answer costs the server. Every type needs an entry, so a type added later is limited from the
  * start. Chat is metered by its own bucket (`chatRatePerSec`, `chatBurst`) and costs nothing here.
  */
-export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4 } as const satisfies Record<ClientMessageType, number>;
+export const REQUEST_COSTS = { chat: 0, ping: 1, quality: 2, history: 4, encoding: 1 } as const satisfies Record<ClientMessageType, number>;
 
 /** One room as `GET /api/rooms` and `GET /api/rooms/:room` describe it. */
 export interface RoomSummary {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'vitest';
 import type { Broker, BrokerEvents } from '../../src/core/broker/broker.js';
+import type { RoomRecord } from '../../src/core/broker/room-state.js';
 import type { ChatMessage, Sender } from '../../src/protocol/index.js';
 import { waitFor } from '../helpers/free-port.js';
 
 /** Everything a test needs to make brokers of one driver that share state (one "cluster"). */
 export interface BrokerFactory {
   /** A broker over the shared state; brokers made by one factory see each other's rooms. */
-  make(opts?: { chatHistory?: number }): Promise<Broker>;
+  make(opts?: { chatHistory?: number; roomTtlMs?: number }): Promise<Broker>;
   /** Drops every broker and the shared state. */
   cleanup(): Promise<void>;
 }
@@ -22,6 +23,9 @@ export class Recorder implements BrokerEvents {
   viewers = new Map<string, number>();
   demand = new Map<string, ReadonlySet<string>>();
   bus: boolean[] = [];
+  states: { room: string; key: string; record: RoomRecord | null }[] = [];
+  /** Called with each room state announcement, as it arrives. */
+  onState: ((room: string, key: string, record: RoomRecord | null) => void) | null = null;
   chat(room: string, msg: ChatMessage, epoch: string): void {
     this.chats.push({ room, msg, epoch });
   }
@@ -39,6 +43,10 @@ export class Recorder implements BrokerEvents {
   }
   busState(up: boolean): void {
     this.bus.push(up);
+  }
+  roomState(room: string, key: string, record: RoomRecord | null): void {
+    this.states.push({ room, key, record });
+    this.onState?.(room, key, record);
   }
 }
 
@@ -65,7 +73,8 @@ export function brokerContract(name: string, factory: () => Promise<BrokerFactor
 
     it('gives chat messages gapless ids from 1 and announces each one to the node, in order', async () => {
       const { broker, events } = await make();
-      broker.watch('r1');
+      // Subscribed before the first post: a Redis subscription that lands later misses messages.
+      await broker.watch('r1');
       const posted: ChatMessage[] = [];
       for (let i = 1; i <= 20; i++) posted.push(await broker.postChat('r1', { ...draft(`m${i}`), ref: `ref${i}` }));
       assert.deepEqual(posted.map((m) => m.id), Array.from({ length: 20 }, (_, i) => i + 1));

@@ -4,11 +4,11 @@ import { it } from 'vitest';
 import puppeteer from 'puppeteer';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess } from '../helpers/beamcast-process.js';
-import { describeNeeding, skipWithout } from '../helpers/binaries.js';
+import { describeNeeding } from '../helpers/binaries.js';
 import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
 import { freePort, waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
-import { startNginx } from '../helpers/nginx-server.js';
+import { nginxSkip, startNginx } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -17,7 +17,7 @@ const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
 function skipReason(): false | string {
   if (!existsSync(repoFile('dist/web/viewer.html'))) return 'the viewer page is not built (dist/web/viewer.html): nothing to load through nginx';
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`;
-  return skipWithout('nginx', 'nginx-light');
+  return nginxSkip();
 }
 
 describeNeeding(skipReason(), 'the viewer page through nginx', () => {

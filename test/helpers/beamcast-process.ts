@@ -38,6 +38,7 @@ export async function startBeamcastProcess(env: Record<string, string> = {}): Pr
       STREAM_SECRET: TEST_SECRET,
       DATA_DIR: dataDir,
       MAX_CONNECTIONS_PER_IP: '0',
+      CONNECT_RATE: '0',
       ...env,
     },
   });

@@ -4,7 +4,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
  * The system Chromium with a fake camera. By default the permission prompt is answered "allow";
  * with `askPermission` the browser's own permission state applies (set it with `setPermission`).
  */
-export async function launchBrowser(opts: { askPermission?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(opts: { askPermission?: boolean; args?: string[] } = {}): Promise<Browser> {
   return puppeteer.launch({
     executablePath: process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium',
     headless: true,
@@ -14,6 +14,7 @@ export async function launchBrowser(opts: { askPermission?: boolean } = {}): Pro
       ...(opts.askPermission ? [] : ['--use-fake-ui-for-media-stream']),
       '--disable-background-networking',
       '--disable-component-update',
+      ...(opts.args ?? []),
     ],
   });
 }
@@ -28,7 +29,7 @@ export interface WatchedPage {
  * A page in its own window (background tabs throttle timers) that records every console error,
  * uncaught exception and request to another host.
  */
-export async function openPage(browser: Browser, opts: { width?: number; height?: number; allow?: RegExp } = {}): Promise<WatchedPage> {
+export async function openPage(browser: Browser, opts: { width?: number; height?: number; allow?: RegExp; hosts?: string[] } = {}): Promise<WatchedPage> {
   const page = await browser.newPage({ type: 'window' });
   await page.setViewport({ width: opts.width ?? 1280, height: opts.height ?? 800 });
   const problems: string[] = [];
@@ -41,7 +42,8 @@ export async function openPage(browser: Browser, opts: { width?: number; height?
   page.on('pageerror', (e) => problems.push(`pageerror: ${e instanceof Error ? e.message : String(e)}`));
   page.on('request', (r) => {
     const url = new URL(r.url());
-    if (!['127.0.0.1', 'localhost'].includes(url.hostname) && !['data:', 'blob:'].includes(url.protocol)) problems.push(`request to another host: ${r.url()}`);
+    const local = ['127.0.0.1', 'localhost', ...(opts.hosts ?? [])];
+    if (!local.includes(url.hostname) && !['data:', 'blob:'].includes(url.protocol)) problems.push(`request to another host: ${r.url()}`);
   });
   return { page, problems };
 }

@@ -35,16 +35,46 @@ export function dashboardExpressions(dashboard: unknown): { panel: string; expr:
   return out;
 }
 
-/** deploy/nginx/beamcast.conf with the compose service addresses and port 80 replaced. */
-export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number): string {
+export interface NodePorts {
+  readonly httpPort: number;
+  readonly wsPort: number;
+}
+
+/** Where the site config expects its TLS certificate: startNginx makes one there (see CERT_DIR_PLACEHOLDER). */
+export const CERT_DIR_PLACEHOLDER = '__BEAMCAST_CERT_DIR__';
+
+export interface SiteOptions {
+  /** nginx's access log (default: nowhere) instead of the image's /var/log/nginx. */
+  accessLog?: string;
+  /** HTTPS on this port of 127.0.0.1; without it, on a Unix socket nobody uses (the server block still needs its certificate). */
+  tlsPort?: number;
+}
+
+/**
+ * deploy/nginx/beamcast.conf balancing over these nodes instead of the compose service's
+ * replicas (its "resolve" needs a newer nginx than Debian's, and Docker's DNS), listening on
+ * `listenPort` instead of 80 and on `tlsPort` instead of 443, with its certificate in the
+ * directory startNginx makes one in. Everything else is the shipped file.
+ */
+export function nginxClusterSiteFor(nodes: readonly NodePorts[], listenPort: number, opts: SiteOptions | string = {}): string {
+  const o: SiteOptions = typeof opts === 'string' ? { accessLog: opts } : opts;
   const site = 'deploy/nginx/beamcast.conf';
+  const servers = (port: keyof NodePorts) => nodes.map((n) => `server 127.0.0.1:${n[port]};`).join('\n    ');
   return substitute(
     readRepoFile(site),
     [
-      ['server beamcast:8080;', `server 127.0.0.1:${httpPort};`],
-      ['server beamcast:8081;', `server 127.0.0.1:${wsPort};`],
+      ['server beamcast:8080 resolve;', servers('httpPort')],
+      ['server beamcast:8081 resolve;', servers('wsPort')],
       ['listen 80;', `listen 127.0.0.1:${listenPort};`],
+      ['listen 443 ssl;', o.tlsPort ? `listen 127.0.0.1:${o.tlsPort} ssl;` : `listen unix:${CERT_DIR_PLACEHOLDER}/tls.sock ssl;`],
+      ['/etc/nginx/certs/', `${CERT_DIR_PLACEHOLDER}/`],
+      ['access_log /var/log/nginx/access.log beamcast_nokeys;', `access_log ${o.accessLog ?? '/dev/null'} beamcast_nokeys;`],
     ],
     site,
   );
+}
+
+/** deploy/nginx/beamcast.conf in front of one node. */
+export function nginxSiteFor(httpPort: number, wsPort: number, listenPort: number, opts: SiteOptions | string = {}): string {
+  return nginxClusterSiteFor([{ httpPort, wsPort }], listenPort, opts);
 }

@@ -21,7 +21,7 @@ export function localRooms(opts: RoomOptions, ttlMs = 60_000, maxWaiting?: numbe
 export function memoryChat(capacity: number): { chat: RoomChat; post(text: string, from?: Sender): void } {
   const broker = new LocalBroker({ dataDir: null, chatHistory: capacity, roomTtlMs: 60_000 });
   const chat = new RoomChat('chat', broker, capacity, { deliver: () => {}, reset: () => {} }, silentLog);
-  void broker.start({ chat: (_room, msg, epoch) => chat.onAnnounced(msg, epoch), frame() {}, remoteBroadcast() {}, remoteViewers() {}, remoteDemand() {}, busState() {} });
+  void broker.start({ chat: (_room, msg, epoch) => chat.onAnnounced(msg, epoch), frame() {}, remoteBroadcast() {}, remoteViewers() {}, remoteDemand() {}, busState() {}, roomState() {} });
   const anyone: Sender = { id: 'a', name: 'A', color: 'red', role: 'viewer' };
   return {
     chat,

@@ -48,6 +48,7 @@ export async function startTestServer(
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     MAX_CONNECTIONS_PER_IP: '0',
+    CONNECT_RATE: '0',
   };
   const { configSchema } = await import('../../src/config/schema.js');
   for (const [k, v] of Object.entries(overrides)) env[configSchema[k as keyof Config].env] = v!;

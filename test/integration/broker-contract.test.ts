@@ -8,13 +8,14 @@ import type { Broker } from '../../src/core/broker/broker.js';
 import { describeNeeding } from '../helpers/binaries.js';
 import { RedisServer, redisSkip } from '../helpers/redis-server.js';
 import { brokerContract, type BrokerFactory } from '../contract/broker-contract.js';
+import { roomStateClusterContract, roomStateContract } from '../contract/room-state-contract.js';
 
 async function localFactory(): Promise<BrokerFactory> {
   const dir = mkdtempSync(join(tmpdir(), 'beamcast-broker-'));
   const made: Broker[] = [];
   return {
     async make(opts) {
-      const b = new LocalBroker({ dataDir: dir, chatHistory: opts?.chatHistory ?? 500, roomTtlMs: 600_000 });
+      const b = new LocalBroker({ dataDir: dir, chatHistory: opts?.chatHistory ?? 500, roomTtlMs: opts?.roomTtlMs ?? 600_000 });
       made.push(b);
       return b;
     },
@@ -32,7 +33,7 @@ async function redisFactory(): Promise<BrokerFactory> {
   const made: Broker[] = [];
   return {
     async make(opts) {
-      const b = new RedisBroker({ url: redis.url, prefix, nodeId: '', chatHistory: opts?.chatHistory ?? 500, roomTtlMs: 60_000, tiers: ['source'], log: pino({ level: 'silent' }) });
+      const b = new RedisBroker({ url: redis.url, prefix, nodeId: '', chatHistory: opts?.chatHistory ?? 500, roomTtlMs: opts?.roomTtlMs ?? 60_000, tiers: ['source'], log: pino({ level: 'silent' }) });
       made.push(b);
       return b;
     },
@@ -44,4 +45,9 @@ async function redisFactory(): Promise<BrokerFactory> {
 }
 
 brokerContract('local', localFactory);
-describeNeeding(redisSkip(), 'with redis-server', () => brokerContract('redis', redisFactory));
+roomStateContract('local', localFactory);
+describeNeeding(redisSkip(), 'with redis-server', () => {
+  brokerContract('redis', redisFactory);
+  roomStateContract('redis', redisFactory);
+  roomStateClusterContract('redis', redisFactory);
+});

@@ -7,6 +7,7 @@ import { CountingEncoder, jpegInfo, realJpeg } from '../helpers/media.js';
 import { RedisServer, redisSkip } from '../helpers/redis-server.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { parseProm, valueOf } from '../helpers/prom-text.js';
 import { createMetrics } from '../../src/metrics/create-metrics.js';
 import { encodeFrame } from '../../src/protocol/index.js';
 
@@ -116,6 +117,26 @@ describeNeeding(redisSkip(), 'several nodes sharing rooms through Redis', () => 
     const sixth = await client(c!.wsUrl('count'));
     assert.equal((await sixth.nextText('welcome')).viewers, 6);
     await waitFor(async () => ((await viewersOn(a!)) === 6 ? true : undefined), 5000, 'node a to count the sixth');
+  });
+
+  it("reports each node's own connections in its metrics, so their sum over the nodes is the cluster's", async () => {
+    const [a, b] = await cluster(2);
+    await a!.broadcaster('summed');
+    for (const [node, n] of [[a!, 2], [b!, 3]] as const) {
+      for (let i = 0; i < n; i++) await (await client(node.wsUrl('summed'))).nextText('welcome');
+    }
+    const viewersOn = async (s: TestServer) => ((await (await fetch(s.httpUrl('/api/rooms/summed'))).json()) as { viewers: number }).viewers;
+    await waitFor(async () => ((await Promise.all([a!, b!].map(viewersOn))).every((v) => v === 5) ? true : undefined), 5000, 'both nodes to know all 5 viewers');
+    const gauges = async (s: TestServer) => {
+      const samples = parseProm(await (await fetch(s.httpUrl('/metrics'))).text());
+      return {
+        viewers: valueOf(samples, 'beamcast_connections', { role: 'viewer' }),
+        broadcasters: valueOf(samples, 'beamcast_connections', { role: 'broadcaster' }),
+        live: valueOf(samples, 'beamcast_rooms_live'),
+      };
+    };
+    assert.deepEqual(await gauges(a!), { viewers: 2, broadcasters: 1, live: 1 }, 'node a: its own viewers and the broadcaster');
+    assert.deepEqual(await gauges(b!), { viewers: 3, broadcasters: 0, live: 0 }, 'node b: its own viewers; the room is live on node a');
   });
 
   it('recompresses a tier once per frame in the whole cluster, on the broadcasting node, only while someone watches it', async () => {

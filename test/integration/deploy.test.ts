@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -41,10 +41,10 @@ describe('docker-compose.yml', () => {
     assert.equal(r.status, 0, `compose-spec validation:\n${r.stdout}${r.stderr}`);
   });
 
-  itNeeding(pythonWith('yaml'), 'wires beamcast, nginx, prometheus and grafana to the files under deploy/', () => {
+  itNeeding(pythonWith('yaml'), 'wires beamcast, redis, nginx, prometheus and grafana to the files under deploy/', () => {
     const compose = yamlFile('docker-compose.yml');
     const s = compose.services;
-    assert.deepEqual(Object.keys(s).sort(), ['beamcast', 'grafana', 'nginx', 'prometheus']);
+    assert.deepEqual(Object.keys(s).sort(), ['beamcast', 'grafana', 'nginx', 'prometheus', 'redis']);
     for (const svc of Object.values<any>(s)) {
       for (const v of svc.volumes ?? []) {
         const src = String(v).split(':')[0]!;
@@ -55,10 +55,50 @@ describe('docker-compose.yml', () => {
     assert.equal(s.beamcast.build, '.');
     assert.equal(s.beamcast.environment.TRUST_PROXY, 'true', 'beamcast sits behind nginx');
     assert.equal(s.beamcast.environment.PUBLIC_WS_URL, 'same-origin', 'pages connect through nginx');
+    for (const name of ['STREAM_SECRET', 'DEMO_ROOM', 'ALLOWED_ORIGINS', 'FRAME_ANCESTORS']) {
+      assert.match(String(s.beamcast.environment[name]), new RegExp(`^\\$\\{${name}[:-]`), `${name} can be set in .env (docs/security.md)`);
+    }
     assert.ok(!s.beamcast.ports, 'beamcast is reached through nginx only');
     assert.ok(s.nginx.ports.some((p: string) => String(p).endsWith(':80')), 'nginx publishes port 80');
+    assert.ok(s.nginx.ports.some((p: string) => String(p).endsWith(':443')), 'nginx publishes port 443 (HTTPS, for phones)');
     assert.equal(mountOf('nginx', './deploy/nginx/beamcast.conf'), '/etc/nginx/conf.d/default.conf');
+    // HTTPS: the certificate directory nginx.conf names, filled by the script the image runs first.
+    const site443 = readRepoFile('deploy/nginx/beamcast.conf');
+    assert.match(site443, /^\s*listen 443 ssl;/m);
+    assert.equal(mountOf('nginx', './deploy/nginx/certs'), '/etc/nginx/certs');
+    assert.match(site443, /^\s*ssl_certificate\s+\/etc\/nginx\/certs\/beamcast\.crt;/m);
+    assert.match(mountOf('nginx', './deploy/nginx/self-signed-cert.sh') ?? '', /^\/docker-entrypoint\.d\/[\w-]+\.sh$/, 'the nginx image runs it before starting');
+    assert.ok((statSync(repoFile('deploy/nginx/self-signed-cert.sh')).mode & 0o111) !== 0, 'the image runs only executable scripts');
+    assert.doesNotMatch(s.nginx.image, /alpine/, 'an image with openssl (Debian) makes the certificate');
+    assert.match(String(s.nginx.environment.TLS_NAMES), /^\$\{TLS_NAMES[:-]/);
     assert.equal(s.nginx.depends_on.beamcast.condition, 'service_healthy');
+
+    // Scaled out: several replicas of one service, all on the redis service.
+    const replicas = /^\$\{BEAMCAST_REPLICAS:-(\d+)\}$/.exec(String(s.beamcast.deploy.replicas));
+    assert.ok(replicas && Number(replicas[1]) >= 2, `two or more beamcast nodes by default (deploy.replicas: ${s.beamcast.deploy.replicas})`);
+    assert.equal(s.beamcast.environment.REDIS_URL, 'redis://redis:6379');
+    assert.ok(!('NODE_ID' in s.beamcast.environment), 'each replica picks its own node id');
+    assert.equal(s.beamcast.depends_on.redis.condition, 'service_healthy');
+    assert.match(s.redis.image, /^redis:7\./);
+    const redisArgs: string[] = s.redis.command;
+    assert.equal(redisArgs[redisArgs.indexOf('--appendonly') + 1], 'yes', 'chat survives a Redis restart');
+    assert.equal(mountOf('redis', 'redis-data'), '/data', 'the append-only file lives in a volume');
+    assert.ok(s.redis.healthcheck.test.includes('ping'));
+    assert.ok(!s.redis.ports, 'Redis is reached on the internal network only');
+
+    // nginx balances over every replica: the service name re-resolved through Docker's DNS, no
+    // stickiness (any node serves any room). It needs nginx 1.27.3 or later for "resolve".
+    const site = readRepoFile('deploy/nginx/beamcast.conf');
+    assert.match(site, /^resolver 127\.0\.0\.11 valid=\d+s/m);
+    for (const [upstream, port] of [['beamcast_http', 8080], ['beamcast_ws', 8081]] as const) {
+      const block = new RegExp(`upstream ${upstream} \\{([^}]*)\\}`).exec(site)?.[1] ?? '';
+      assert.match(block, new RegExp(`^\\s*server beamcast:${port} resolve;`, 'm'), `${upstream} follows the replicas`);
+      assert.match(block, /^\s*zone \w+ \d+k;/m, `${upstream} lives in shared memory, as "resolve" needs`);
+      assert.match(block, /^\s*least_conn;/m, `${upstream} sends new connections to the least busy node`);
+      assert.doesNotMatch(block, /\b(ip_hash|hash|sticky)\b/, `${upstream} is not sticky`);
+    }
+    const [, major, minor, patch] = /^nginx:(\d+)\.(\d+)(?:\.(\d+))?/.exec(s.nginx.image) ?? [];
+    assert.ok(Number(major) * 1e6 + Number(minor) * 1e3 + Number(patch ?? 999) >= 1_027_003, `${s.nginx.image} knows "resolve"`);
     assert.equal(mountOf('prometheus', './deploy/prometheus/prometheus.yml'), '/etc/prometheus/prometheus.yml');
     assert.equal(mountOf('grafana', './deploy/grafana/provisioning'), '/etc/grafana/provisioning');
 
@@ -71,19 +111,40 @@ describe('docker-compose.yml', () => {
     assert.equal(ds.url, 'http://prometheus:9090');
     const dashboard = JSON.parse(readRepoFile('deploy/grafana/dashboards/beamcast.json'));
     assert.equal(dashboard.title, 'beamcast');
+    const rows = dashboard.panels.filter((p: { type: string }) => p.type === 'row');
+    assert.deepEqual(rows.map((r: { title: string }) => r.title), ['Nodes', 'Bus between nodes (Redis)']);
     for (const p of dashboard.panels) {
+      if (p.type === 'row') continue;
       assert.equal(p.datasource.uid, ds.uid, `panel ${p.title} uses the provisioned datasource`);
       assert.ok(p.description, `panel ${p.title} explains itself`);
       for (const t of p.targets) assert.equal(t.datasource.uid, ds.uid);
     }
     const titles = dashboard.panels.map((p: { title: string }) => p.title);
-    for (const t of ['Live rooms', 'Viewers', 'Frames per second', 'Bandwidth', 'Skipped frames', 'Rejected frames', 'Relay latency', 'Recompress latency', 'Chat', 'CPU', 'Memory', 'Event-loop lag']) {
+    for (const t of [
+      'Live rooms', 'Viewers', 'Frames per second', 'Bandwidth', 'Skipped frames', 'Rejected frames', 'Relay latency', 'Recompress latency', 'Chat',
+      'Nodes up', 'Viewers per node', 'Bandwidth per node', 'Rooms per node', 'CPU', 'Memory', 'Event-loop lag',
+      'Bus up', 'Bus frames', 'Bus bandwidth', 'Chat refused: bus down',
+    ]) {
       assert.ok(titles.includes(t), `dashboard has "${t}"`);
     }
-    assert.ok(dashboardExpressions(dashboard).every((e) => !/\broom=/.test(e.expr)));
-    // Prometheus scrapes the service name and HTTP port compose gives beamcast.
+    const exprs = dashboardExpressions(dashboard);
+    assert.ok(exprs.every((e) => !/\broom=/.test(e.expr)));
+    // Below the Nodes row, one line per node, named by its node id.
+    const nodesRow = dashboard.panels.indexOf(rows[0]);
+    for (const p of dashboard.panels.slice(nodesRow + 1)) {
+      if (p.type === 'row' || p.title === 'Nodes up') continue;
+      for (const t of p.targets) {
+        assert.match(t.expr, /\* on \(instance\) group_left \(node\) beamcast_node_info$/, `${p.title}: ${t.expr} is per node`);
+        assert.match(t.legendFormat, /\{\{node\}\}/);
+      }
+    }
+    for (const m of ['beamcast_bus_up', 'beamcast_bus_frames_published_total', 'beamcast_bus_frames_fetched_total', 'beamcast_bus_frames_skipped_total', 'beamcast_bus_fetched_bytes_total', 'beamcast_chat_refused_total{reason="CHAT_UNAVAILABLE"}']) {
+      assert.ok(exprs.some((e) => e.expr.includes(m)), `the dashboard shows ${m}`);
+    }
+    // Prometheus finds every replica by the service name and scrapes the HTTP port compose gives beamcast.
     const prom = yamlFile('deploy/prometheus/prometheus.yml');
-    assert.deepEqual(prom.scrape_configs[0].static_configs[0].targets, ['beamcast:8080']);
+    assert.deepEqual(prom.scrape_configs[0].dns_sd_configs, [{ names: ['beamcast'], type: 'A', port: 8080, refresh_interval: '15s' }]);
+    assert.ok(s.beamcast.expose.includes('8080'));
   });
 });
 
@@ -141,7 +202,9 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readRepoFile('package.json')) as { dependencies: Record<string, string> };
     const bundle = readFileSync(SERVER_ENTRY, 'utf8');
     const specifiers = new Set<string>();
-    for (const m of bundle.matchAll(/\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)|\btarget:\s*["']([^"'./][^"']*)["']/g)) {
+    // Static imports are statements at the start of a line (the snippets the server logs hold
+    // import lines inside string literals, which are not the bundle's own imports).
+    for (const m of bundle.matchAll(/^import\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)|\btarget:\s*["']([^"'./][^"']*)["']/gm)) {
       specifiers.add((m[1] ?? m[2] ?? m[3] ?? m[4])!);
     }
     const packages = [...specifiers]

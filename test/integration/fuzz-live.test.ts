@@ -68,7 +68,9 @@ describe('a live server under fuzzed clients', () => {
         HOST: '127.0.0.1',
         STREAM_SECRET: SECRET,
         DATA_DIR: dataDir,
+        // Every fuzzing client comes from one address and reconnects whenever it is closed.
         MAX_CONNECTIONS_PER_IP: '0',
+        CONNECT_RATE: '0',
         MAX_FRAME_BYTES: String(MAX_FRAME),
         MAX_TEXT_BYTES: String(MAX_TEXT),
         MAX_FPS: '60',

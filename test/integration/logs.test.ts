@@ -97,6 +97,40 @@ describe('logs of the built server', () => {
     }
   });
 
+  it('never contain a viewer token or a key sent as a Bearer credential, even at trace level', async () => {
+    const p = await startBeamcastProcess({ LOG_LEVEL: 'trace', DEMO_ROOM: '' });
+    const room = 'hidden';
+    const key = streamKey(TEST_SECRET, room);
+    const bearer = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+    try {
+      const settings = await fetch(p.httpUrl(`/api/rooms/${room}/settings`), { method: 'PUT', headers: bearer, body: '{"private":true}' });
+      assert.equal(settings.status, 200);
+      const minted = (await (await fetch(p.httpUrl(`/api/rooms/${room}/tokens`), { method: 'POST', headers: bearer, body: '{"grants":["watch","publish"]}' })).json()) as { token: string };
+      const token = minted.token;
+      const cam = await TestClient.connect(wsUrl(p, room, { role: 'broadcaster', token }));
+      await cam.nextText('welcome');
+      cam.send(fakeFrame(1, 500));
+      const viewer = await TestClient.connect(wsUrl(p, room, { token }));
+      await viewer.nextText('welcome');
+      await assert.rejects(TestClient.connect(wsUrl(p, room, { token: `${token}x` })), /401/);
+      for (const path of [`/viewer/${room}?token=${token}`, `/api/rooms/${room}/snapshot.jpg?token=${token}`, `/api/rooms/${room}?token=${token}`, `/api/rooms/${room}/snapshot.jpg?token=${token}x`]) {
+        await (await fetch(p.httpUrl(path))).arrayBuffer();
+      }
+      await (await fetch(p.httpUrl(`/api/rooms/${room}/settings`), { method: 'PUT', headers: { ...bearer, authorization: `Bearer ${token}` }, body: '{}' })).arrayBuffer();
+      await (await fetch(p.httpUrl(`/api/rooms/${room}/access`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })).arrayBuffer();
+      await viewer.close();
+      await cam.close();
+      await p.process.waitForOutput((out) => out.split('"connection closed"').length > 2, 3000, 'the close lines');
+      const out = p.process.stdout + p.process.stderr;
+      assert.ok(out.includes('"room settings changed"') && out.includes('"viewer token minted"'), 'the changes are logged');
+      assert.ok(!out.includes(token), 'no token in the logs');
+      assert.ok(!out.includes(token.split('.')[1]!), 'not even its signature');
+      assert.ok(!out.includes(key), 'no key in the logs');
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('keep only the path of request URLs (fastify logs req.url on server errors)', () => {
     // In a child process: the logger writes to stdout, which the test runner owns here.
     const script = [

@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { JpegSplitter } from '../../src/ingest/jpeg-splitter.js';
 import { encodeFrame } from '../../src/protocol/index.js';
 import { fakeFrame } from '../helpers/jpeg.js';
+import { openMjpeg } from '../helpers/mjpeg-client.js';
 import { jpegInfo, realJpeg, until } from '../helpers/media.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
-
-/** An MJPEG response read as it arrives: status, headers, parts (JPEGs) and the raw tail. */
-function openMjpeg(url: string) {
-  const splitter = new JpegSplitter();
-  const state = { status: 0, headers: {} as http.IncomingHttpHeaders, parts: [] as Buffer[], tail: Buffer.alloc(0), ended: false };
-  const req = http.get(url, (res) => {
-    state.status = res.statusCode ?? 0;
-    state.headers = res.headers;
-    res.on('data', (chunk: Buffer) => {
-      state.parts.push(...splitter.push(chunk));
-      state.tail = Buffer.concat([state.tail, chunk]).subarray(-64);
-    });
-    res.on('end', () => (state.ended = true));
-    res.on('error', () => {});
-  });
-  req.on('error', () => {});
-  return { state, close: () => req.destroy() };
-}
 
 describe('snapshot and MJPEG endpoints', () => {
   let server: TestServer;

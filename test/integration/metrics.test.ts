@@ -6,6 +6,7 @@ import { findBinary, itNeeding, skipWithout } from '../helpers/binaries.js';
 import { fakeFrame } from '../helpers/jpeg.js';
 import { parseProm, valueOf, type Sample } from '../helpers/prom-text.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { mintOverHttp, setPrivate } from '../helpers/room-admin.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const ROOM = 'metrics-secret-room';
@@ -127,6 +128,29 @@ describe('per-room metrics (METRICS_ROOM_LABELS)', () => {
       assert.equal(valueOf(samples, 'beamcast_rooms'), 2);
       assert.equal(valueOf(samples, 'beamcast_rooms_waiting'), 1);
       assert.equal(valueOf(samples, 'beamcast_connections', { role: 'viewer' }), 6, 'waiting viewers are connections too');
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await server.stop();
+    }
+  });
+
+  it('never label a private room, however busy', async () => {
+    const metrics = createMetrics({ roomLabels: 5 });
+    const server = await startTestServer({}, { telemetry: metrics.telemetry, http: metrics.http });
+    const clients: TestClient[] = [];
+    try {
+      for (const room of ['open', 'secret']) clients.push(await server.broadcaster(room));
+      await setPrivate(server.httpUrl(''), 'secret', server.key('secret'), true);
+      const t = await mintOverHttp(server.httpUrl(''), 'secret', server.key('secret'), ['watch']);
+      for (let i = 0; i < 3; i++) {
+        const c = await TestClient.connect(server.wsUrl('secret', { token: t }));
+        await c.nextText('history');
+        clients.push(c);
+      }
+      const text = await (await fetch(server.httpUrl('/metrics'))).text();
+      assert.ok(text.includes('room="open"'), 'the public room is labelled');
+      assert.ok(!text.includes('secret'), 'the private room is not');
+      assert.equal(valueOf(parseProm(text), 'beamcast_connections', { role: 'viewer' }), 3, 'its viewers still count');
     } finally {
       await Promise.all(clients.map((c) => c.close()));
       await server.stop();

@@ -1,25 +1,35 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
 import { startBeamcastProcess, type BeamcastProcess } from '../helpers/beamcast-process.js';
-import { describeNeeding, skipWithout } from '../helpers/binaries.js';
+import { describeNeeding } from '../helpers/binaries.js';
 import { nginxSiteFor, repoFile } from '../helpers/deploy-files.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort, waitFor } from '../helpers/free-port.js';
 import { fakeFrame } from '../helpers/jpeg.js';
-import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
+import { nginxSkip, startNginx, type NginxServer } from '../helpers/nginx-server.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/ws-client.js';
+import Pusher from 'pusher';
+import { PusherJs } from '../helpers/pusher-js-client.js';
+import { once } from '../helpers/pusher-server.js';
 
-describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
+const PUSHER_ENV = { PUSHER_APP_ID: '11', PUSHER_APP_KEY: 'nginx-key', PUSHER_APP_SECRET: 'nginx-secret' };
+
+describeNeeding(nginxSkip(), 'nginx in front (deploy/nginx/beamcast.conf)', () => {
   let beamcast: BeamcastProcess;
   let nginx: NginxServer;
+  const logDir = mkdtempSync(join(tmpdir(), 'beamcast-nginx-log-'));
+  const accessLog = join(logDir, 'access.log');
   beforeAll(async () => {
     // As docker-compose.yml runs it: behind the proxy, pages open WebSockets on their own origin.
-    beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '', MAX_FPS: '240' });
+    beamcast = await startBeamcastProcess({ TRUST_PROXY: 'true', PUBLIC_WS_URL: 'same-origin', DEMO_ROOM: '', MAX_FPS: '240', ...PUSHER_ENV });
     try {
       const port = await freePort();
-      nginx = await startNginx(nginxSiteFor(beamcast.httpPort, beamcast.wsPort, port), port);
+      nginx = await startNginx(nginxSiteFor(beamcast.httpPort, beamcast.wsPort, port, accessLog), port);
     } catch (err) {
       await beamcast.stop();
       throw err;
@@ -28,7 +38,22 @@ describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/ngi
   afterAll(async () => {
     await nginx?.stop();
     await beamcast.stop();
+    rmSync(logDir, { recursive: true, force: true });
   });
+
+  /** GET with the path exactly as written (fetch would normalise dot segments). */
+  function rawGet(path: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: nginx.port, path, method: 'GET', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
 
   it('serves the pages, API and health checks exactly as beamcast does, and hides /metrics', async () => {
     const pagesBuilt = existsSync(repoFile('dist/web/index.html'));
@@ -49,6 +74,58 @@ describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/ngi
     assert.equal(hidden.status, 404, 'metrics are not public');
     const internal = await fetch(beamcast.httpUrl('/metrics'));
     assert.match(await internal.text(), /beamcast_frames_received_total/);
+  });
+
+  it('answers no spelling of /metrics with the metrics (encoded, dotted, doubled slashes, arguments)', async () => {
+    const spellings = ['/metrics', '/metrics?x=1', '/metrics/', '//metrics', '/./metrics', '/api/../metrics', '/%6detrics', '/%2fmetrics', '/METRICS', '/metrics;x', '/metrics%3F', '/ws/../metrics'];
+    for (const path of spellings) {
+      const res = await rawGet(path);
+      assert.doesNotMatch(res.body, /beamcast_|process_cpu/, `${path} must not expose metrics (status ${res.status})`);
+      assert.notEqual(res.status, 200, `${path} answers an error`);
+    }
+  });
+
+  it('keeps stream keys out of its access log: paths without query strings', async () => {
+    const room = 'via-nginx-log';
+    const key = streamKey(TEST_SECRET, room);
+    await (await fetch(`${nginx.url}/camera?room=${room}&key=${key}`)).arrayBuffer();
+    const cam = await TestClient.connect(`ws://127.0.0.1:${nginx.port}/ws/${room}?role=broadcaster&key=${key}`);
+    await cam.nextText('welcome');
+    await cam.close();
+    // nginx writes a WebSocket's line when the tunnel closes.
+    const log = await waitFor(
+      async () => {
+        const text = existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : '';
+        return text.includes(`/ws/${room}`) ? text : undefined;
+      },
+      5000,
+      'the WebSocket\'s access log line',
+    );
+    assert.match(log, /"GET \/camera HTTP\/1\.1" 200 /);
+    assert.match(log, new RegExp(`"GET /ws/${room} HTTP/1\\.1" 101 `));
+    assert.ok(!log.includes(key), 'no stream key in the access log');
+    assert.ok(!log.includes('key='), 'no query string in the access log');
+  });
+
+  it('limits new WebSockets per client address: past a burst of 30 they get 429, other addresses are not affected', async () => {
+    // From another loopback address, so the limit does not reach this file's other tests.
+    const from = '127.0.0.2';
+    const started = Date.now();
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 45 }, () => TestClient.connect(`ws://127.0.0.1:${nginx.port}/ws/via-nginx-burst`, { localAddress: from })),
+    );
+    const elapsedSec = (Date.now() - started) / 1000;
+    const opened = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    const statuses = attempts.flatMap((a) => (a.status === 'rejected' ? [(a.reason as { status?: number }).status] : []));
+    try {
+      assert.ok(statuses.length > 0 && statuses.every((st) => st === 429), `refused with 429: ${statuses.join(',')}`);
+      // One request, the burst of 30, and 5 a second while the attempts were made.
+      assert.ok(opened.length >= 31 && opened.length <= 31 + Math.ceil(elapsedSec * 5), `${opened.length} opened in ${elapsedSec} s`);
+      const other = await TestClient.connect(`ws://127.0.0.1:${nginx.port}/ws/via-nginx-burst`);
+      await other.close();
+    } finally {
+      await Promise.all(opened.map((c) => c.close()));
+    }
   });
 
   it('passes beamcast\'s security headers once, with the proxy\'s origin as the pages\' WebSocket source', async () => {
@@ -113,5 +190,20 @@ describeNeeding(skipWithout('nginx', 'nginx-light'), 'nginx in front (deploy/ngi
     await beamcast.process.waitForOutput((out) => out.includes('"upgrade refused"'), 3000, 'the refusal log line');
     const refused = beamcast.logLines().filter((l) => l.msg === 'upgrade refused');
     assert.equal(refused.at(-1)!.address, '127.0.0.1');
+  });
+
+  it('carries the Pusher protocol on the one origin: pusher-js through /app/, the SDK through /apps/', async () => {
+    const client = new PusherJs(PUSHER_ENV.PUSHER_APP_KEY, { cluster: '', wsHost: '127.0.0.1', wsPort: nginx.port, forceTLS: false, enabledTransports: ['ws'] });
+    try {
+      const ch = client.subscribe('orders');
+      await once((cb) => ch.bind('pusher:subscription_succeeded', cb));
+      const got = once((cb) => ch.bind('OrderShipped', cb));
+      const sdk = new Pusher({ appId: PUSHER_ENV.PUSHER_APP_ID, key: PUSHER_ENV.PUSHER_APP_KEY, secret: PUSHER_ENV.PUSHER_APP_SECRET, host: '127.0.0.1', port: String(nginx.port), useTLS: false });
+      const batch = Array.from({ length: 10 }, (_, i) => ({ channel: 'orders', name: 'OrderShipped', data: { i, pad: 'x'.repeat(9000) } }));
+      await sdk.triggerBatch(batch);
+      assert.equal(((await got) as { i: number }).i, 0, 'a full batch of 10 events of about 9 KB passes nginx');
+    } finally {
+      client.disconnect();
+    }
   });
 });

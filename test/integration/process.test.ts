@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'vitest';
 import { streamKey } from '../../src/core/stream-key.js';
@@ -62,8 +64,49 @@ test('a second server cannot take a WebSocket port that is in use', async () => 
   const { startTestServer } = await import('../helpers/test-server.js');
   const first = await startTestServer();
   try {
-    await assert.rejects(startTestServer({ wsPort: String(first.wsPort) }), /could not listen/);
+    await assert.rejects(startTestServer({ wsPort: String(first.wsPort) }), new RegExp(`WS_PORT ${first.wsPort} is in use`));
   } finally {
     await first.stop();
   }
+});
+
+/** The built server started with `env` on top of the test defaults; resolves when it has exited. */
+function runBuiltServer(env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  ensureBuilt();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/server/main.js')], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', STREAM_SECRET: 'x', DEMO_ROOM: '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const holder = net.createServer().listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  return { port: (holder.address() as net.AddressInfo).port, close: () => new Promise((r) => holder.close(() => r())) };
+}
+
+test('a port in use stops the built server with the setting to change and the likely cause', async () => {
+  const held = await occupiedPort();
+  try {
+    const ws = await runBuiltServer({ PORT: '0', WS_PORT: String(held.port) });
+    assert.equal(ws.status, 1, ws.stderr);
+    assert.match(ws.stderr, new RegExp(`WS_PORT ${held.port} is in use \\(another beamcast or another program is listening there\\); choose another with WS_PORT or --ws-port`));
+    const http = await runBuiltServer({ PORT: String(held.port), WS_PORT: '0' });
+    assert.equal(http.status, 1, http.stderr);
+    assert.match(http.stderr, new RegExp(`PORT ${held.port} is in use .*choose another with PORT or --port`));
+    assert.doesNotMatch(http.stderr, /EADDRINUSE:/, 'no raw errno message');
+  } finally {
+    await held.close();
+  }
+});
+
+test('PORT equal to WS_PORT is refused before anything listens', async () => {
+  const r = await runBuiltServer({ PORT: '8123', WS_PORT: '8123' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /PORT \(--port\) and WS_PORT \(--ws-port\) are both 8123/);
 });

@@ -128,3 +128,41 @@ describe('a quality switch sends the cached frame only to a connection without u
     await Promise.all([cam.close(), v.close()]);
   });
 });
+
+describe('a client that reconnects in a loop gets no fresh budget: new connections per address are limited', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ connectRate: '2', connectBurst: '5', chatRate: '1000', chatBurst: '1000' });
+    const cam = await server.broadcaster('loop');
+    cam.send(fakeFrame(1));
+    for (let i = 0; i < 20; i++) cam.send({ type: 'chat', text: `message ${i}` });
+    await cam.sync();
+    await cam.close();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('refuses WebSockets and MJPEG streams past the rate with 429 CONNECTING_TOO_FAST, and takes them again later', async () => {
+    // The broadcaster above took one; four more fit the burst of five.
+    for (let i = 0; i < 4; i++) {
+      const c = await TestClient.connect(server.wsUrl('loop'));
+      await c.nextText('history');
+      await c.close();
+    }
+    const refused = await TestClient.connect(server.wsUrl('loop')).then(
+      () => assert.fail('accepted past the rate'),
+      (err: { status?: number; body?: string }) => err,
+    );
+    assert.equal(refused.status, 429);
+    assert.equal(JSON.parse(refused.body!).error, 'CONNECTING_TOO_FAST');
+    const stream = await fetch(server.httpUrl('/api/rooms/loop/stream.mjpg'));
+    assert.equal(stream.status, 429);
+    assert.ok(Number(stream.headers.get('retry-after')) >= 1);
+    assert.equal(((await stream.json()) as { error: string }).error, 'CONNECTING_TOO_FAST');
+    await new Promise((r) => setTimeout(r, 600));
+    const later = await TestClient.connect(server.wsUrl('loop'));
+    await later.nextText('history');
+    await later.close();
+  });
+});

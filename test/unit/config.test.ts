@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'vitest';
 import { ConfigError, configHelp, loadConfig } from '../../src/config/load-config.js';
 import { configSchema } from '../../src/config/schema.js';
-import { resolveStreamSecret } from '../../src/config/stream-secret.js';
+import { resolveStreamSecret, saveSecretOnce } from '../../src/config/stream-secret.js';
 
 const load = (env: Record<string, string> = {}, argv: string[] = [], envFile: string | null = null) => loadConfig({ env, argv, envFile });
 
@@ -49,12 +49,40 @@ test('a bad value fails fast naming the env var and flag', () => {
   assert.throws(() => load({ CHAT_HISTORY: '10' }), /CHAT_HISTORY .* from 50/);
 });
 
+test('PORT and WS_PORT cannot be the same port, and the message says why', () => {
+  assert.throws(
+    () => load({ PORT: '9000', WS_PORT: '9000' }),
+    (e: Error) => e instanceof ConfigError && /PORT \(--port\) and WS_PORT \(--ws-port\) are both 9000/.test(e.message) && /a port of their own/.test(e.message),
+  );
+  assert.throws(() => load({}, ['--port', '8081']), /are both 8081/);
+  // 0 picks a free port for each server.
+  assert.equal(load({ PORT: '0', WS_PORT: '0' }).port, 0);
+});
+
 test('.env.example lists every setting and --help documents every flag', () => {
   const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
   const help = configHelp();
   for (const f of Object.values(configSchema)) {
     assert.match(example, new RegExp(`^${f.env}=`, 'm'), `${f.env} in .env.example`);
     assert.ok(help.includes(f.env), `${f.env} in --help`);
+  }
+});
+
+test('a secret another node saved in between is the one in force, not replaced; an empty file is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beamcast-secret-'));
+  try {
+    const file = join(dir, 'stream-secret');
+    // Nodes on one DATA_DIR start together: both found no file, the other one saved first.
+    writeFileSync(file, 'theirs\n');
+    assert.deepEqual(saveSecretOnce(file, 'mine'), { secret: 'theirs', saved: false });
+    assert.equal(readFileSync(file, 'utf8'), 'theirs\n');
+    writeFileSync(file, '');
+    assert.deepEqual(saveSecretOnce(file, 'mine'), { secret: 'mine', saved: true });
+    assert.equal(readFileSync(file, 'utf8'), 'mine\n');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir), ['stream-secret'], 'nothing left behind');
+  } finally {
+    rmSync(dir, { recursive: true });
   }
 });
 

@@ -55,6 +55,24 @@ test('connection limiter counts per address; 0 is unlimited', () => {
   for (let i = 0; i < 1000; i++) assert.equal(free.tryAcquire('z'), true);
 });
 
+test('connection limiter bounds how fast an address opens connections, and forgets it once its budget refilled', () => {
+  const l = new ConnectionLimiter(0, 2, 3); // 2 per second, 3 at once
+  const t = 1_000_000;
+  assert.deepEqual(['a', 'a', 'a', 'a'].map((x) => l.acquire(x, t)), ['ok', 'ok', 'ok', 'too_fast']);
+  assert.equal(l.acquire('b', t), 'ok', 'another address has its own budget');
+  // Closing does not give the budget back: reconnecting in a loop is what the rate bounds.
+  for (let i = 0; i < 3; i++) l.release('a', t);
+  assert.equal(l.acquire('a', t), 'too_fast');
+  assert.equal(l.acquire('a', t + 500), 'ok', 'one more after half a second');
+  l.release('a', t + 500);
+  l.release('b', t + 500);
+  l.sweep(t + 1000);
+  assert.equal(l.addresses, 1, 'a is still refilling');
+  l.sweep(t + 2000);
+  assert.equal(l.addresses, 0, 'a full budget is what a new entry starts with: nothing to keep');
+  assert.equal(new ConnectionLimiter(1, 100, 100).acquire('c', t) === 'ok' && 'ok', 'ok');
+});
+
 test('stream keys are 32 hex chars of HMAC-SHA256(secret, room)', () => {
   // Reference value from: printf demo | openssl dgst -sha256 -hmac s3cret
   const k = streamKey('s3cret', 'demo');

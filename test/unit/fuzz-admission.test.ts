@@ -4,6 +4,7 @@ import { describe, it } from 'vitest';
 import { admit, type AdmissionPolicy, type UpgradeInfo } from '../../src/core/admission.js';
 import { ConnectionLimiter } from '../../src/core/connection-limiter.js';
 import { isValidStreamKey, streamKey } from '../../src/core/stream-key.js';
+import { deriveTokenKey, mintToken, verifyToken } from '../../src/core/viewer-token.js';
 import { ErrorCodes, isValidRoomName } from '../../src/protocol/index.js';
 import { fuzz } from '../helpers/fuzz.js';
 import { testRoomOptions } from '../helpers/fake-peer.js';
@@ -12,6 +13,7 @@ import { localRooms } from '../helpers/local-rooms.js';
 const SECRET = 'fuzz-secret';
 const policy: AdmissionPolicy = {
   secret: SECRET,
+  tokenKey: deriveTokenKey(SECRET),
   allowedOrigins: ['https://cam.example.org'],
   maxNameLength: 32,
   qualities: ['source', 'sd', 'thumb'],
@@ -29,10 +31,23 @@ const origin = fc.oneof(fc.constant(''), fc.constant('https://cam.example.org'),
 
 // Raw query strings: well-formed pairs of the parameters admission reads, with any values (raw or
 // percent-encoded), mixed with arbitrary text and broken escapes.
-const paramName = fc.oneof(fc.constantFrom('role', 'key', 'name', 'quality', 'since'), fc.string({ maxLength: 6 }));
+const paramName = fc.oneof(fc.constantFrom('role', 'key', 'name', 'quality', 'since', 'token'), fc.string({ maxLength: 6 }));
+const tokenKey = deriveTokenKey(SECRET);
+const tokensFor = (room: string) => [
+  mintToken(tokenKey, room, ['publish'], 3600).token,
+  mintToken(tokenKey, room, ['watch', 'chat'], 3600).token,
+  mintToken(tokenKey, room, ['publish'], 3600, Date.now() - 7200_000).token,
+  mintToken(tokenKey, `${room}x`, ['publish'], 3600).token,
+];
+/** What a broadcaster may be admitted with: the room's key, or a token that grants publish. */
+const mayBroadcast = (room: string, q: URLSearchParams) => {
+  if (isValidStreamKey(SECRET, room, q.get('key') ?? undefined)) return true;
+  const check = verifyToken(tokenKey, q.get('token') ?? '', room);
+  return check.ok && check.claims.grants.includes('publish');
+};
 const paramValue = (room: string) =>
   fc.oneof(
-    fc.constantFrom('viewer', 'broadcaster', 'source', 'sd', 'thumb', '0', '42', '-1', '1e3', '9007199254740993', ' ', '', '%', '%zz', '%00', '+', streamKey(SECRET, room), streamKey(SECRET, room).toUpperCase()),
+    fc.constantFrom('viewer', 'broadcaster', 'source', 'sd', 'thumb', '0', '42', '-1', '1e3', '9007199254740993', ' ', '', '%', '%zz', '%00', '+', streamKey(SECRET, room), streamKey(SECRET, room).toUpperCase(), ...tokensFor(room)),
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.stringMatching(/^\d{1,20}$/),
@@ -70,7 +85,12 @@ describe('upgrade query strings under generated input', () => {
               assert.ok(role !== 'viewer' && role !== 'broadcaster');
               break;
             case 'BAD_KEY':
-              assert.ok(role === 'broadcaster' && !isValidStreamKey(SECRET, info.room, q.get('key') ?? undefined));
+              assert.ok(role === 'broadcaster' && !isValidStreamKey(SECRET, info.room, q.get('key') ?? undefined) && !q.get('token'));
+              break;
+            case 'BAD_TOKEN':
+            case 'TOKEN_EXPIRED':
+            case 'NOT_ALLOWED':
+              assert.ok(role === 'broadcaster' && !mayBroadcast(info.room, q) && q.get('token'));
               break;
             case 'NAME_TOO_LONG':
               assert.ok((q.get('name') ?? '').trim().length > policy.maxNameLength);
@@ -89,7 +109,7 @@ describe('upgrade query strings under generated input', () => {
         assert.equal(verdict.room, info.room);
         assert.ok(isValidRoomName(verdict.room));
         assert.ok(verdict.role === 'viewer' || verdict.role === 'broadcaster');
-        if (verdict.role === 'broadcaster') assert.ok(isValidStreamKey(SECRET, info.room, q.get('key') ?? undefined), 'broadcasters hold the key');
+        if (verdict.role === 'broadcaster') assert.ok(mayBroadcast(info.room, q), 'broadcasters hold the key or a publish token');
         assert.equal(typeof verdict.name, 'string');
         assert.ok(verdict.name.length <= policy.maxNameLength);
         assert.equal(verdict.name, verdict.name.trim());

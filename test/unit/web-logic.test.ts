@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import type { ChatMessage, HistoryMessage } from '../../src/protocol/index.js';
 import { AutoQuality } from '../../src/protocol/index.js';
+import { Backoff } from '../../web/lib/backoff.js';
 import { ChatSync } from '../../web/lib/chat-sync.js';
 import { ClockOffset } from '../../web/lib/clock-offset.js';
 import { roomSocketUrl } from '../../web/lib/page-config.js';
@@ -15,6 +16,19 @@ const history = (epoch: string, ids: number[], latestId = ids.at(-1) ?? 0): Hist
   latestId,
   truncated: false,
   more: false,
+});
+
+describe('Backoff', () => {
+  it('retries quickly with jitter first, then about every second however long the server is away', () => {
+    const low = new Backoff();
+    const high = new Backoff();
+    const lows = Array.from({ length: 8 }, () => low.next(0));
+    const highs = Array.from({ length: 8 }, () => high.next(1));
+    assert.deepEqual(lows, [250, 250, 500, 500, 500, 500, 500, 500]);
+    assert.deepEqual(highs, [750, 500, 1000, 1000, 1000, 1000, 1000, 1000]);
+    high.reset();
+    assert.equal(high.next(1), 750, 'a good connection starts over with the quick retry');
+  });
 });
 
 describe('roomSocketUrl', () => {

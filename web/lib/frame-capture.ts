@@ -1,6 +1,7 @@
 import { FRAME_HEADER_BYTES, writeFrameHeader } from '../../src/protocol/index.js';
 import { RateMeter } from './rate-meter.js';
 import type { RoomSocket } from './room-socket.js';
+import type { TierRound } from './tier-encoder.js';
 
 // Unsent bytes above this at a tick mean the network has not caught up: sending more would only queue.
 const MAX_BUFFERED_BYTES = 8 * 1024;
@@ -16,8 +17,12 @@ export class FrameCapture {
   /** JPEG quality, 0–1; read at every encode so changes apply to the next frame. */
   quality = 0.7;
   readonly sent = new RateMeter(2000);
+  /** Bytes of frames sent since the page loaded (for measurements). */
+  bytesSent = 0;
   onResize: (width: number, height: number) => void = () => {};
   onTooLarge: (limit: number) => void = () => {};
+  /** Asked right after each picture is drawn while connected: tier work that follows its source frame. */
+  onPicture: ((canvas: HTMLCanvasElement) => TierRound | null) | null = null;
   private encoding = false;
   private readonly ctx: CanvasRenderingContext2D;
 
@@ -51,6 +56,9 @@ export class FrameCapture {
     this.ctx.drawImage(this.video, 0, 0, w, h);
     if (!open) return;
     this.encoding = true;
+    // The tiers start from this very picture, and go out only after its source frame.
+    const round = this.onPicture?.(this.canvas) ?? null;
+    let sent = false;
     try {
       const blob = await new Promise<Blob | null>((resolve) => this.canvas.toBlob(resolve, 'image/jpeg', this.quality));
       if (!blob || !socket!.isOpen) return;
@@ -63,9 +71,15 @@ export class FrameCapture {
         return;
       }
       writeFrameHeader(frame, ++this.seq, capturedAt);
-      if (socket!.sendBinary(frame)) this.sent.add(frame.length);
+      if (socket!.sendBinary(frame)) {
+        this.sent.add(frame.length);
+        this.bytesSent += frame.length;
+        sent = true;
+      }
     } finally {
       this.encoding = false;
+      if (sent) round?.sent(this.seq, capturedAt);
+      else round?.cancel();
     }
   }
 }

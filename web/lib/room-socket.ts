@@ -17,6 +17,8 @@ export interface RoomSocketOptions {
   role: 'viewer' | 'broadcaster';
   name?: string;
   key?: string;
+  /** A viewer token (private rooms), as the page's own URL carried it. */
+  token?: string;
   quality?: string;
   onState(state: SocketState): void;
   /** Every server text message except chat and history, which arrive through `onChat`. */
@@ -125,6 +127,7 @@ export class RoomSocket {
     const o = this.opts;
     const query: Record<string, string> = { role: o.role };
     if (o.key) query.key = o.key;
+    if (o.token) query.token = o.token;
     if (o.name) query.name = o.name;
     if (o.quality) query.quality = o.quality;
     this.chat.connecting();

@@ -1,14 +1,18 @@
-import { AutoQuality, isValidRoomName, type ServerMessage, type WelcomeMessage } from '../../src/protocol/index.js';
+import { AutoQuality, CloseCodes, isValidRoomName, type ErrorCode, type Grant, type ServerMessage, type WelcomeMessage } from '../../src/protocol/index.js';
+import { autoHideControls } from '../lib/auto-hide-controls.js';
 import { chatViewFromPage } from '../lib/chat-view.js';
 import { byId, el, store } from '../lib/dom.js';
 import { clockTime, plural } from '../lib/format.js';
 import { FrameRenderer, type PaintedFrame } from '../lib/frame-renderer.js';
 import { fetchPageConfig } from '../lib/page-config.js';
 import { RateMeter } from '../lib/rate-meter.js';
+import { accessRefusal } from '../lib/room-admin.js';
 import { RoomSocket, type SocketState } from '../lib/room-socket.js';
 import { setBadge } from '../lib/status-badge.js';
 
 const room = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
+// A link with a token opens a private room; the page hands it on to its WebSocket.
+const token = new URLSearchParams(location.search).get('token') ?? '';
 const stage = byId('stage');
 const canvas = byId<HTMLCanvasElement>('video');
 const message = byId('stage-message');
@@ -19,6 +23,7 @@ const qualitySel = byId<HTMLSelectElement>('quality');
 const statsToggle = byId<HTMLButtonElement>('stats-toggle');
 const fullscreenBtn = byId<HTMLButtonElement>('fullscreen');
 byId('room-title').textContent = room;
+autoHideControls(stage, byId('stage-controls'));
 document.title = `${room} · beamcast`;
 
 const chat = chatViewFromPage(byId);
@@ -34,6 +39,8 @@ let lastPaint: PaintedFrame | null = null;
 let lastSize: [number, number] = [0, 0];
 let auto: AutoQuality | null = null;
 let socket: RoomSocket;
+/** Set when the page knows it may not watch: it says why and stops trying. */
+let refused: ErrorCode | null = null;
 
 // A handle for the console and for measurements: recent paints and the connection.
 const debug: { paints: PaintedFrame[]; renderer: FrameRenderer; socket?: RoomSocket } = { paints, renderer };
@@ -58,13 +65,48 @@ function setLive(isLive: boolean, since: number | null): void {
   offlineSince = isLive ? null : since;
   setBadge(badge, isLive ? 'live' : 'offline', isLive ? 'Live' : offlineSince ? `Offline since ${clockTime(offlineSince)}` : 'Offline');
   refreshStage();
+  if (!isLive) latencies.length = 0;
+  renderOverlay();
 }
 
 function setViewers(n: number): void {
   viewersEl.textContent = `${plural(n, 'viewer')} watching`;
+  markViewersStale(false);
+}
+
+/** While disconnected the count is only the last one known: greyed, and said so on hover. */
+function markViewersStale(stale: boolean): void {
+  viewersEl.classList.toggle('stale', stale && viewersEl.textContent !== '');
+  if (stale) viewersEl.title = 'Last known count: not known while the connection is down';
+  else viewersEl.removeAttribute('title');
+}
+
+// What a viewer is told when it may not watch, and what to do about it.
+const REFUSALS: Partial<Record<ErrorCode, [string, string]>> = {
+  TOKEN_REQUIRED: ['This room is private', 'Only people with a viewer link from the broadcaster can watch it. Ask them for one.'],
+  BAD_TOKEN: ['This link does not open this room', 'The link is incomplete or belongs to another room. Ask the broadcaster for a new one.'],
+  TOKEN_EXPIRED: ['This link has expired', 'Ask the broadcaster for a new viewer link.'],
+  NOT_ALLOWED: ['This link does not let you watch', 'Ask the broadcaster for a viewer link.'],
+};
+
+function showRefusal(code: ErrorCode): void {
+  refused = code;
+  setBadge(badge, 'offline', code === 'TOKEN_EXPIRED' ? 'Link expired' : 'Private room');
+  const [title, detail] = REFUSALS[code] ?? ['You cannot watch this room', ''];
+  showMessage(title, detail);
+  stage.classList.remove('live-now');
+  stage.classList.add('refused');
+  viewersEl.textContent = '';
+  chat.setCanChat(false, 'Chat is for people who can watch this room.');
+}
+
+function setAccess(isPrivate: boolean, grants: Grant[]): void {
+  byId('private-badge').hidden = !isPrivate;
+  chat.setCanChat(grants.includes('chat'));
 }
 
 function onState(s: SocketState): void {
+  if (refused) return;
   switch (s.kind) {
     case 'connecting':
       if (badge.dataset.state !== 'reconnecting') setBadge(badge, 'connecting', 'Connecting');
@@ -74,12 +116,31 @@ function onState(s: SocketState): void {
       break;
     case 'reconnecting':
       setBadge(badge, 'reconnecting', 'Reconnecting');
+      markViewersStale(true);
+      latencies.length = 0;
+      renderOverlay();
       // Over a frozen picture too: the viewer should know it is not live right now.
       stage.classList.remove('live-now');
       showMessage('Connection lost', `Reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s… the picture resumes by itself.`);
+      // A refused upgrade looks like any network failure (1006): ask whether this page may watch at all.
+      if (!s.everOpened && (s.attempt <= 2 || s.attempt % 5 === 0)) {
+        void accessRefusal(room, token).then((code) => {
+          if (code && code in REFUSALS && !refused) {
+            showRefusal(code);
+            socket.stop();
+          }
+        });
+      }
       break;
     case 'stopped':
+      if (s.code === CloseCodes.PRIVATE_ROOM.code) {
+        showRefusal('TOKEN_REQUIRED');
+        showMessage('This room is now private', 'The broadcaster made it private: only people with a viewer link can watch. Ask them for one.');
+        break;
+      }
       setBadge(badge, 'offline', 'Disconnected');
+      markViewersStale(true);
+      renderOverlay();
       showMessage('Disconnected', `${s.reason}. Reload the page to connect again.`);
       stage.classList.remove('live-now');
       break;
@@ -87,9 +148,10 @@ function onState(s: SocketState): void {
 }
 
 function onWelcome(w: WelcomeMessage): void {
+  setAccess(w.private, w.grants);
   setLive(w.live, w.live ? w.liveSince : (w.lastFrameAt ?? null));
   setViewers(w.viewers);
-  chat.setLimits(w.limits.maxChatLength, w.limits.maxNameLength);
+  chat.setLimits(w.limits);
   chat.setYou(w.you);
   setupQualities(w);
 }
@@ -144,13 +206,17 @@ function onMessage(msg: ServerMessage): void {
     case 'live':
       setLive(msg.live, msg.since);
       break;
+    case 'access':
+      setAccess(msg.private, msg.grants);
+      break;
     case 'quality':
       socket.update({ quality: msg.quality });
       auto?.reset(); // seq jumps across a tier switch mean nothing
       showTier(msg.quality);
       break;
     case 'error':
-      if (!chat.showError(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
+      if (msg.code === 'TOKEN_EXPIRED' || msg.code === 'BAD_TOKEN') chat.error('Your link’s token was not accepted, but this room is public: you are watching without it.', 10_000);
+      else if (!chat.showError(msg)) console.warn(`server: ${msg.code}: ${msg.message}`);
       break;
     default:
       break;
@@ -185,12 +251,16 @@ renderer.onPaint = (f) => {
 
 function renderOverlay(): void {
   if (overlay.hidden) return;
+  // Rates and latency describe frames arriving now: with the broadcast offline or the connection
+  // down there are none, and the last figures would read as if the stream were still flowing.
+  const flowing = live && (socket?.isOpen ?? false);
+  overlay.classList.toggle('stale', !flowing);
   const fps = paintMeter.perSecond();
-  byId('ov-fps').textContent = `${fps.toFixed(fps < 10 ? 1 : 0)} fps`;
-  const lat = latencies.length ? Math.max(0, latencies.slice().sort((a, b) => a - b)[latencies.length >> 1]!) : null;
+  byId('ov-fps').textContent = flowing ? `${fps.toFixed(fps < 10 ? 1 : 0)} fps` : '– fps';
+  const lat = flowing && latencies.length ? Math.max(0, latencies.slice().sort((a, b) => a - b)[latencies.length >> 1]!) : null;
   byId('ov-latency').textContent = lat === null ? 'latency –' : `latency ${Math.round(lat)} ms`;
   byId('ov-res').textContent = lastPaint ? `${lastPaint.width}×${lastPaint.height}` : '–';
-  byId('ov-rate').textContent = `${(byteMeter.bytesPerSecond() / 1024).toFixed(0)} KB/s`;
+  byId('ov-rate').textContent = flowing ? `${(byteMeter.bytesPerSecond() / 1024).toFixed(0)} KB/s` : '– KB/s';
 }
 setInterval(renderOverlay, 500);
 
@@ -241,6 +311,7 @@ async function main(): Promise<void> {
     config,
     room,
     role: 'viewer',
+    token,
     name: chat.name,
     onState,
     onMessage,

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
 import { FileChatStore } from './file-chat-store.js';
+import { LocalRoomState } from './local-room-state.js';
 import { MemoryChatStore } from './memory-chat-store.js';
+import { LocalChannelBus } from './local-channel-bus.js';
 
 export interface LocalBrokerOptions {
-  /** Where chat logs are kept; null: in memory only (lost with the process). */
+  /** Where chat logs and room records are kept; null: in memory only (lost with the process). */
   dataDir: string | null;
   chatHistory: number;
   /** Chat logs untouched for longer than this are deleted at start (their rooms expired while the server was down). */
@@ -22,13 +24,18 @@ export class LocalBroker implements Broker {
   readonly clustered = false;
   readonly up = true;
   readonly driver = 'local';
+  readonly channels = new LocalChannelBus();
   private events: BrokerEvents | null = null;
   private readonly store: FileChatStore | MemoryChatStore;
   private readonly claims = new Map<string, BroadcastClaim>();
   private fences = new Map<string, number>();
+  readonly roomState: LocalRoomState;
+  private touchTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: LocalBrokerOptions) {
     this.store = opts.dataDir === null ? new MemoryChatStore(opts.chatHistory) : new FileChatStore(opts.dataDir, opts.chatHistory);
+    // Written before it is announced, like chat.
+    this.roomState = new LocalRoomState(opts.dataDir, (room, key, record) => this.events?.roomState(room, key, record));
   }
 
   stats(): BusStats {
@@ -38,16 +45,25 @@ export class LocalBroker implements Broker {
   async start(events: BrokerEvents): Promise<void> {
     this.events = events;
     this.store.prune(this.opts.roomTtlMs);
+    this.roomState.prune(this.opts.roomTtlMs);
+    // Records of rooms in use must not look expired at the next start.
+    this.touchTimer = setInterval(() => this.roomState.touchHeld(), Math.max(1000, Math.min(60_000, this.opts.roomTtlMs / 4)));
+    this.touchTimer.unref();
   }
 
   async close(): Promise<void> {
     this.events = null;
+    if (this.touchTimer) clearInterval(this.touchTimer);
+    this.touchTimer = null;
   }
 
-  watch(): void {}
+  watch(room: string): void {
+    this.roomState.hold(room);
+  }
 
   unwatch(room: string): void {
     this.store.unload(room);
+    this.roomState.release(room);
   }
 
   consume(): void {}

@@ -3,12 +3,15 @@ import type { ChainableCommander } from 'ioredis';
 import type { BroadcastClaim, Broker, BrokerEvents, BusStats, ChatDraft, ChatPage } from '../../core/broker/broker.js';
 import type { Log } from '../../core/log.js';
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
+import { RedisChannelBus } from './redis-channel-bus.js';
 import { RedisChat } from './redis-chat.js';
 import { RedisClaims } from './redis-claims.js';
-import { RedisConnections } from './redis-connections.js';
+import { RedisConnections, redactUrl } from './redis-connections.js';
 import { FrameRelay } from './redis-frame-relay.js';
 import { RedisKeys } from './redis-keys.js';
+import { recordFromStored, RedisRoomState } from './redis-room-state.js';
 import { RoomPresence } from './room-presence.js';
+import { readDemand } from './tier-demand.js';
 
 export interface RedisBrokerOptions {
   url: string;
@@ -49,17 +52,20 @@ const ROOM_LIST_LIMIT = 500;
  * for last frames, chat logs (RedisChat), broadcaster claims (RedisClaims) and viewer counts.
  * Commands fail at once while Redis is unreachable, so nothing is accepted that cannot be
  * stored; the subscriber reconnects and resubscribes by itself, and `resync` restores this
- * node's share (viewer counts, claims) and its view of every watched room.
+ * node's share (viewer counts, claims, channel bus shares) and its view of every watched room.
+ * `channels` (RedisChannelBus) shares the connections, the node lease and the tick.
  */
 export class RedisBroker implements Broker {
   readonly nodeId: string;
   readonly clustered = true;
   readonly driver = 'redis';
+  readonly channels: RedisChannelBus;
   private readonly keys: RedisKeys;
   private readonly conns: RedisConnections;
   private readonly chat: RedisChat;
   private readonly claims: RedisClaims;
   private readonly relay: FrameRelay;
+  readonly roomState: RedisRoomState;
   private readonly leaseMs: number;
   private events: BrokerEvents | null = null;
   private readonly watched = new Map<string, Watched>();
@@ -74,7 +80,9 @@ export class RedisBroker implements Broker {
     this.keys = new RedisKeys(opts.prefix);
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     this.conns = new RedisConnections(opts.url, `beamcast-${this.nodeId}`, opts.log, (up) => this.onBusState(up));
+    this.channels = new RedisChannelBus({ conns: this.conns, keys: this.keys, nodeId: this.nodeId, leaseMs: this.leaseMs, log: opts.log });
     this.chat = new RedisChat({ conns: this.conns, keys: this.keys, capacity: opts.chatHistory, ttlMs: opts.roomTtlMs });
+    this.roomState = new RedisRoomState(this.conns, this.keys, opts.roomTtlMs);
     this.claims = new RedisClaims({
       conns: this.conns,
       keys: this.keys,
@@ -130,6 +138,9 @@ export class RedisBroker implements Broker {
       await p.exec().catch(() => {});
     }
     this.events = null;
+    // This node's channel shares stay: with its liveness key gone, another node reaps them at
+    // its next tick, and announces what they leave.
+    this.channels.close();
     this.conns.disconnect();
   }
 
@@ -282,6 +293,9 @@ export class RedisBroker implements Broker {
       case 'chat':
         if (w) this.events?.chat(room, m.m as ChatMessage, String(m.e));
         return;
+      case 'state':
+        if (w && typeof m.k === 'string') this.events?.roomState(room, m.k, recordFromStored(m.r));
+        return;
       case 'v':
         if (w && m.n !== this.nodeId && w.presence.set(String(m.n), Number(m.c))) this.events?.remoteViewers(room, w.presence.remote);
         return;
@@ -337,7 +351,10 @@ export class RedisBroker implements Broker {
 
   /** After (re)connecting: this node's presence, claims and view of every watched room. */
   private async resync(): Promise<void> {
-    await this.conns.cmd.set(this.keys.node(this.nodeId), '1', 'PX', this.leaseMs).catch(() => {});
+    const lease = this.conns.cmd.set(this.keys.node(this.nodeId), '1', 'PX', this.leaseMs).catch(() => {});
+    // At once, so that channel writes from now on wait for the channel shares to be applied.
+    void this.channels.resync(lease);
+    await lease;
     for (const [room, viewers] of this.viewers) this.writeViewers(room, viewers);
     this.claims.makePending();
     await this.claims.renewAll();
@@ -371,17 +388,11 @@ export class RedisBroker implements Broker {
 
   /** Tiers consumed on other nodes, for the rooms this node broadcasts. */
   private async pollDemand(): Promise<void> {
-    const tiers = this.opts.tiers;
     for (const room of this.claims.rooms()) {
       const w = this.watched.get(room);
-      if (!w || tiers.length === 0) continue;
+      if (!w || this.opts.tiers.length === 0) continue;
       try {
-        const res = (await this.conns.cmd.call('PUBSUB', 'NUMSUB', ...tiers.map((t) => this.keys.frameChannel(room, t)))) as (string | number)[];
-        const mine = this.consumed.get(room);
-        const now = new Set<string>();
-        tiers.forEach((t, i) => {
-          if (Number(res[i * 2 + 1]) - (mine?.has(t) ? 1 : 0) > 0) now.add(t);
-        });
+        const now = await readDemand(this.conns.cmd, this.keys, room, this.opts.tiers, this.consumed.get(room));
         if (now.size !== w.demand.size || [...now].some((t) => !w.demand.has(t))) {
           w.demand = now;
           this.events?.remoteDemand(room, new Set(now));
@@ -399,20 +410,14 @@ export class RedisBroker implements Broker {
     await cmd.set(k.node(this.nodeId), '1', 'PX', this.leaseMs).catch((err: unknown) => this.conns.noteError(err, 'node lease'));
     await this.claims.renewAll();
     const p = cmd.pipeline() as Scripted;
-    for (const room of this.watched.keys()) this.chat.touch(p, room);
+    for (const room of this.watched.keys()) {
+      this.chat.touch(p, room);
+      this.roomState.touch(p, room);
+    }
     for (const [room, viewers] of this.viewers) p.hset(k.viewers(room), this.nodeId, viewers).pexpire(k.viewers(room), this.opts.roomTtlMs);
     await p.exec().catch(() => {});
     await Promise.all([...this.watched.keys()].map((room) => this.syncRoom(room)));
     await this.pollDemand();
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://?';
+    await this.channels.tick();
   }
 }

@@ -90,3 +90,14 @@ export class RedisConnections {
     this.onState(up);
   }
 }
+
+/** A Redis URL fit for a log line: its password masked. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://?';
+  }
+}

@@ -1,4 +1,6 @@
 import type { ChatMessage, RoomSummary } from '../../protocol/index.js';
+import type { ChannelBus } from './channel-bus.js';
+import type { RoomRecord, RoomStateStore } from './room-state.js';
 
 /** A chat message before the broker gives it an id. */
 export type ChatDraft = Omit<ChatMessage, 'id'>;
@@ -54,6 +56,8 @@ export interface BrokerEvents {
   remoteDemand(room: string, tiers: ReadonlySet<string>): void;
   /** The bus went down or came back (a local broker never goes down). */
   busState(up: boolean): void;
+  /** A record of a watched room's shared state changed (null: deleted), from any node, this one included. */
+  roomState(room: string, key: string, record: RoomRecord | null): void;
 }
 
 /**
@@ -69,6 +73,10 @@ export interface Broker {
   readonly up: boolean;
   /** `local` or `redis`, for logs and metrics. */
   readonly driver: string;
+  /** Named channels of apps (the Pusher protocol's), on the same bus. */
+  readonly channels: ChannelBus;
+  /** Each room's shared records: settings, moderation state. */
+  readonly roomState: RoomStateStore;
   stats(): BusStats;
   start(events: BrokerEvents): Promise<void>;
   close(): Promise<void>;

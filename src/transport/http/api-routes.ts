@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RoomAccess } from '../../core/room-access.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { isValidStreamKey } from '../../core/stream-key.js';
 import { ErrorCodes, PROTOCOL_VERSION, isValidRoomName, type ErrorCode, type Limits } from '../../protocol/index.js';
 
 export interface ApiDeps {
   rooms: RoomRegistry;
+  /** A private room answers only to a token that grants `watch` (`token=`). */
+  access: RoomAccess;
   secret: string;
   limits: Limits;
   qualities: readonly string[];
@@ -35,9 +38,11 @@ function sameOriginWsUrl(req: FastifyRequest, reply: FastifyReply, trustProxy: b
   return `${proto === 'https' ? 'wss' : 'ws'}://${host}`;
 }
 
-/** Answers with the catalog's status and body for `code`: one source for both. */
-export function replyError(reply: FastifyReply, code: ErrorCode): FastifyReply {
-  return reply.code(ErrorCodes[code].status).send({ error: code, message: ErrorCodes[code].message });
+/** Answers with the catalog's status and body for `code`: one source for both. `detail` names what was wrong. */
+export function replyError(reply: FastifyReply, code: ErrorCode, detail?: string): FastifyReply {
+  const body: { error: ErrorCode; message: string; detail?: string } = { error: code, message: ErrorCodes[code].message };
+  if (detail) body.detail = detail;
+  return reply.code(ErrorCodes[code].status).send(body);
 }
 
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -61,15 +66,18 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   }));
 
   app.get('/api/rooms', async () => {
-    // Public rooms of the whole cluster only: a name nobody has been live in is anyone's invention.
+    // Listed rooms of the whole cluster only: a name nobody has been live in is anyone's
+    // invention, and a private room is shown to nobody.
     const list = await rooms.summaries();
     list.sort((a, b) => Number(b.live) - Number(a.live) || b.viewers - a.viewers || a.name.localeCompare(b.name));
     return { rooms: list };
   });
 
-  app.get<{ Params: { room: string } }>('/api/rooms/:room', async (req, reply) => {
+  app.get<{ Params: { room: string }; Querystring: { token?: string } }>('/api/rooms/:room', async (req, reply) => {
     const { room } = req.params;
     if (!isValidRoomName(room)) return replyError(reply, 'BAD_ROOM');
+    const allowed = await deps.access.authorizeRoomAccess(room, typeof req.query.token === 'string' ? req.query.token : null, 'watch');
+    if (!allowed.ok) return replyError(reply, allowed.code);
     const here = rooms.getPublic(room);
     if (here) return here.summary();
     const elsewhere = (await rooms.summaries()).find((s) => s.name === room);

@@ -3,6 +3,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApiRoutes, replyError, type ApiDeps } from './api-routes.js';
+import { setAssetCacheHeaders } from './asset-cache.js';
 import { registerPageRoutes } from './page-routes.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -71,6 +72,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       req.log.info({ code: 'BODY_TOO_LARGE', url: req.url.split('?')[0] }, 'request refused');
       return replyError(reply, 'BODY_TOO_LARGE');
     }
+    // A body that is not JSON, or not declared as such, on the routes that take one.
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      req.log.info({ code: 'BAD_BODY', url: req.url.split('?')[0] }, 'request refused');
+      return replyError(reply, 'BAD_BODY', err.message);
+    }
     return reply.send(err);
   });
   await registerSecurityHeaders(app, {
@@ -82,7 +88,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   await registerRateLimit(app, limits.rateLimitPerMinute);
   const hasWeb = existsSync(opts.webRoot);
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: opts.webRoot, prefix: '/static/', index: false, maxAge: '1h' });
+    await app.register(fastifyStatic, { root: opts.webRoot, prefix: '/static/', index: false, cacheControl: false, setHeaders: setAssetCacheHeaders });
   }
   registerPageRoutes(app, hasWeb);
   registerApiRoutes(app, opts);

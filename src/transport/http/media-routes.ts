@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConnectionLimiter } from '../../core/connection-limiter.js';
+import type { RoomAccess } from '../../core/room-access.js';
 import type { Room } from '../../core/room.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { isValidRoomName, readFrameHeader, type ErrorCode } from '../../protocol/index.js';
@@ -14,6 +15,8 @@ export interface MediaRouteDeps {
   currentFrame(room: Room, quality: string): Promise<Uint8Array | null>;
   /** Shared with the WebSocket transport: an MJPEG stream is a long-lived connection too. */
   limiter: ConnectionLimiter;
+  /** Private rooms: snapshots and streams need a token that grants `watch` (`token=`). */
+  access: RoomAccess;
   /** An MJPEG client that leaves a part unsent this long is closed (HTTP_IDLE_TIMEOUT). */
   stallMs: number;
 }
@@ -25,7 +28,8 @@ export interface MjpegStreams {
   buffered(): number[];
 }
 
-type MediaRequest = { Params: { room: string }; Querystring: { quality?: string } };
+type MediaRequest = { Params: { room: string }; Querystring: { quality?: string; token?: string } };
+type Target = { room: Room; quality: string; canWatchPrivate: boolean };
 
 /**
  * `GET /api/rooms/:room/snapshot.jpg` and `GET /api/rooms/:room/stream.mjpg`, both with
@@ -35,21 +39,30 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   const { rooms, limiter } = deps;
   const streams = new Set<MjpegSink>();
 
-  const resolve = async (req: { params: { room: string }; query: { quality?: string } }): Promise<{ room: Room; quality: string } | ErrorCode> => {
+  const resolve = async (req: { params: { room: string }; query: { quality?: string; token?: string } }): Promise<Target | ErrorCode> => {
     const quality = req.query.quality || deps.qualities[0]!;
     if (!isValidRoomName(req.params.room)) return 'BAD_ROOM';
     if (!deps.qualities.includes(quality)) return 'BAD_QUALITY';
+    const token = typeof req.query.token === 'string' ? req.query.token : null;
+    const allowed = await deps.access.authorizeRoomAccess(req.params.room, token, 'watch');
+    if (!allowed.ok) return allowed.code;
     // A room nobody has been live in yet is a name someone made up, as far as the public knows.
     // One live on another node is served from here too.
     const room = await rooms.findPublic(req.params.room);
-    return room ? { room, quality } : 'ROOM_NOT_FOUND';
+    return room ? { room, quality, canWatchPrivate: allowed.tokenGrants?.includes('watch') ?? false } : 'ROOM_NOT_FOUND';
   };
   const fail = (reply: FastifyReply, code: ErrorCode) => {
     return replyError(reply.header('cache-control', 'no-cache'), code);
   };
-  const refuseStream = (address: string, reply: FastifyReply) => {
-    reply.log.info({ address, code: 'TOO_MANY_CONNECTIONS' }, 'mjpeg stream refused');
-    return fail(reply, 'TOO_MANY_CONNECTIONS');
+  /** Takes the address's stream slot, or answers the refusal; true when the stream may go on. */
+  const takeSlot = (address: string, reply: FastifyReply): boolean => {
+    const slot = limiter.acquire(address);
+    if (slot === 'ok') return true;
+    const code = slot === 'too_many' ? 'TOO_MANY_CONNECTIONS' : 'CONNECTING_TOO_FAST';
+    reply.log.info({ address, code }, 'mjpeg stream refused');
+    if (slot === 'too_fast') reply.header('retry-after', String(limiter.retryAfterSec()));
+    void fail(reply, code);
+    return false;
   };
 
   // Other sites may show snapshots and streams in an <img>.
@@ -80,12 +93,12 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   app.get<MediaRequest>('/api/rooms/:room/stream.mjpg', { exposeHeadRoute: false, helmet: embeddable }, async (req, reply) => {
     const target = await resolve(req);
     if (typeof target === 'string') return fail(reply, target);
-    const { room, quality } = target;
+    const { room, quality, canWatchPrivate } = target;
     if (!room.live) {
       // Offline: the last picture as a one-part stream, so an <img> still shows something.
       const frame = await deps.currentFrame(room, quality);
       if (!frame) return fail(reply, 'NO_FRAME');
-      if (!limiter.tryAcquire(req.ip)) return refuseStream(req.ip, reply);
+      if (!takeSlot(req.ip, reply)) return reply;
       reply.hijack();
       reply.raw.once('close', () => limiter.release(req.ip));
       writeMjpegHead(reply.raw);
@@ -95,7 +108,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
       return reply;
     }
     if (room.isFull) return fail(reply, 'ROOM_FULL');
-    if (!limiter.tryAcquire(req.ip)) return refuseStream(req.ip, reply);
+    if (!takeSlot(req.ip, reply)) return reply;
     reply.hijack();
     const res = reply.raw;
     // The slot is held while the socket is: a client that stops reading keeps it until it is closed.
@@ -110,6 +123,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
         log.info({ frames: sink.frames, stalled: sink.stalled }, 'mjpeg stream ended');
       },
       deps.stallMs,
+      canWatchPrivate,
     );
     streams.add(sink);
     log.info('mjpeg stream started');

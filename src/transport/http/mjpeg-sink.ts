@@ -24,6 +24,8 @@ export class MjpegSink implements ViewerSink {
     /** Called once the sink has ended, whichever side ended it. */
     private readonly onEnded: () => void,
     private readonly stallMs: number,
+    /** Came with a token that grants `watch`: the stream goes on when the room turns private. */
+    readonly canWatchPrivate = false,
   ) {
     res.on('close', () => this.finish());
     // A live stream may be silent for long (a paused camera): the stall rule replaces the

@@ -12,8 +12,18 @@ export function registerPageRoutes(app: FastifyInstance, hasWeb: boolean): void 
   const viewer = page('viewer.html');
   app.get('/', (_req, reply) => index(reply));
   app.get('/camera', (_req, reply) => camera(reply));
+  const badRoom = page('bad-room.html');
   app.get<{ Params: { room: string } }>('/viewer/:room', (req, reply) => {
-    if (!isValidRoomName(req.params.room)) return reply.code(404).type('text/plain').send('No such room name\n');
-    return viewer(reply);
+    const room = req.params.room;
+    if (isValidRoomName(room)) return viewer(reply);
+    // Room names are lower case; a link typed or shared with capitals still finds the room.
+    const lower = room.toLowerCase();
+    if (isValidRoomName(lower)) return reply.redirect(`/viewer/${lower}${queryOf(req.url)}`, 301);
+    return badRoom(reply.code(404));
   });
+}
+
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q);
 }

@@ -8,7 +8,8 @@ const WINDOW_MS = 60_000;
 const MAX_LOGGED = 10_000;
 
 /**
- * Per-address request limit on /api/* (snapshots and MJPEG starts included): `perMinute`
+ * Per-address request limit on /api/* (snapshots and MJPEG starts included) and on the room
+ * channels' auth endpoint /pusher/auth: `perMinute`
  * requests per minute, then 429 RATE_LIMITED with Retry-After. Pages, static files, health
  * checks and /metrics are not limited. Addresses are keyed as for connection limits (IPv6 per
  * /64); behind TRUST_PROXY, fastify's `req.ip` is the X-Forwarded-For client.
@@ -20,7 +21,7 @@ export async function registerRateLimit(app: FastifyInstance, perMinute: number)
     max: perMinute,
     timeWindow: WINDOW_MS,
     keyGenerator: (req) => addressKey(req.ip),
-    allowList: (req) => !req.url.startsWith('/api/'),
+    allowList: (req) => !req.url.startsWith('/api/') && !req.url.startsWith('/pusher/'),
     errorResponseBuilder: (req, ctx) => {
       const key = addressKey(req.ip);
       const now = Date.now();

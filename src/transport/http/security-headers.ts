@@ -15,7 +15,8 @@ export interface SecurityHeaderOptions {
 /**
  * Security headers on every answer (they matter on pages; on JSON and images they cost nothing).
  * The Content-Security-Policy allows scripts, styles and images from this origin only, nothing
- * inline; WebSockets to where the pages open them; blob: workers (the camera page's tick timer).
+ * inline; WebSockets to where the pages open them; workers from this origin (the camera page's
+ * tier encoder) and blob: (its tick timer).
  * No HSTS: TLS ends at the operator's proxy, which decides it.
  */
 export async function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHeaderOptions): Promise<void> {

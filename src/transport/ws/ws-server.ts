@@ -1,15 +1,17 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { admit, refusalStatus, type AdmissionPolicy } from '../../core/admission.js';
+import { admit, refusalStatus, type Admitted, type AdmissionPolicy } from '../../core/admission.js';
 import type { ConnectionLimiter } from '../../core/connection-limiter.js';
 import type { Log } from '../../core/log.js';
+import type { AccessVerdict, RoomAccess } from '../../core/room-access.js';
 import type { RoomOptions } from '../../core/room-options.js';
 import type { RoomRegistry } from '../../core/room-registry.js';
 import { Session } from '../../core/session.js';
 import type { CloseReason } from '../../core/telemetry.js';
-import { CloseCodes, ErrorCodes } from '../../protocol/index.js';
+import { CloseCodes, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
 import type { Uws } from './load-uws.js';
 import { UwsPeer, type SocketData } from './uws-peer.js';
 import { beamcastEncoder } from './beamcast-encoder.js';
+import type { WsRoute } from './ws-route.js';
 
 export interface WsServerOptions {
   uws: Uws;
@@ -18,11 +20,15 @@ export interface WsServerOptions {
   rooms: RoomRegistry;
   limiter: ConnectionLimiter;
   policy: AdmissionPolicy;
+  /** Private rooms: whether a viewer's token lets it watch. */
+  access: RoomAccess;
   roomOptions: RoomOptions;
   trustProxy: boolean;
   idleTimeoutSec: number;
   maxBackpressure: number;
   log: Log;
+  /** Other endpoints on the same port (the Pusher protocol's /app/:key). */
+  routes?: readonly WsRoute[];
 }
 
 export interface WsServer {
@@ -65,7 +71,8 @@ const UWS_CLOSE_REASONS = new Map<string, CloseReason>([
 ]);
 
 export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
-  const { uws, rooms, limiter, policy, roomOptions, log } = opts;
+  const { uws, rooms, limiter, policy, access, roomOptions, log } = opts;
+  const routes = opts.routes ?? [];
   const peers = new Set<UwsPeer>();
   const app: TemplatedApp = uws.App();
   const { maxMessageBytes } = roomOptions.limits;
@@ -93,18 +100,43 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const forwarded = opts.trustProxy ? req.getHeader('x-forwarded-for').split(',')[0]!.trim() : '';
       const address = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
 
-      const verdict = admit({ room, query, origin, address, wsVersion }, policy, rooms, limiter);
-      if (!verdict.ok) {
-        const status = refusalStatus(verdict.code);
-        roomOptions.telemetry.connectionRefused(verdict.code);
-        log.info({ room: room.slice(0, 80), address, code: verdict.code }, 'upgrade refused');
+      const refuse = (code: ErrorCode) => {
+        const status = refusalStatus(code);
+        roomOptions.telemetry.connectionRefused(code);
+        log.info({ room: room.slice(0, 80), address, code }, 'upgrade refused');
         res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`);
-        if (verdict.code === 'UNSUPPORTED_WS_VERSION') res.writeHeader('sec-websocket-version', '13');
-        res.writeHeader('content-type', 'application/json').end(JSON.stringify({ error: verdict.code, message: ErrorCodes[verdict.code].message }));
+        if (code === 'UNSUPPORTED_WS_VERSION') res.writeHeader('sec-websocket-version', '13');
+        res.writeHeader('content-type', 'application/json').end(JSON.stringify({ error: code, message: ErrorCodes[code].message }));
+      };
+      const verdict = admit({ room, query, origin, address, wsVersion }, policy, rooms, limiter);
+      if (!verdict.ok) return refuse(verdict.code);
+      // From here the address holds a connection slot: every refusal gives it back.
+      const finish = (admitted: Admitted, v: AccessVerdict) => {
+        if (!v.ok) {
+          limiter.release(address);
+          return refuse(v.code);
+        }
+        const data: Admitted = { ...admitted, tokenGrants: v.tokenGrants, tokenError: v.tokenError };
+        // Only `peer` goes into the user data: uWS copies every property onto each socket.
+        res.upgrade<SocketData>({ peer: new UwsPeer(address, data) }, secKey, secProtocol, secExtensions, context);
+      };
+      if (verdict.role === 'broadcaster') {
+        res.upgrade<SocketData>({ peer: new UwsPeer(address, verdict) }, secKey, secProtocol, secExtensions, context);
         return;
       }
-      // Only `peer` goes into the user data: uWS copies every property onto each socket.
-      res.upgrade<SocketData>({ peer: new UwsPeer(address, verdict) }, secKey, secProtocol, secExtensions, context);
+      // A viewer of a private room needs a token that grants `watch`. Known at once for a room held
+      // here; otherwise the shared store says, and the answer is written when it comes.
+      const now = access.authorizeNow(room, verdict.token, 'watch');
+      if (now) return finish(verdict, now);
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+        limiter.release(address);
+      });
+      const answer = (v: AccessVerdict) => {
+        if (!aborted) res.cork(() => finish(verdict, v));
+      };
+      access.authorizeRoomAccess(room, verdict.token, 'watch').then(answer, () => answer({ ok: false, code: 'SETTINGS_UNAVAILABLE' }));
     },
 
     open(ws) {
@@ -116,7 +148,18 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       const room = rooms.getOrCreate(data.room);
       const session = new Session(
         peer,
-        { room, peer, role: data.role, name: data.name, quality: data.quality, since: data.since, log, encoder: beamcastEncoder },
+        {
+          room,
+          peer,
+          role: data.role,
+          name: data.name,
+          quality: data.quality,
+          since: data.since,
+          log,
+          encoder: beamcastEncoder,
+          tokenGrants: data.tokenGrants,
+          tokenError: data.tokenError,
+        },
         roomOptions,
       );
       peer.session = session;
@@ -138,6 +181,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     },
   });
 
+  for (const route of routes) route.register(app);
   app.any('/*', (res) => {
     res.writeStatus('426 Upgrade Required').writeHeader('content-type', 'text/plain').end('WebSocket endpoint: /ws/:room\n');
   });
@@ -147,6 +191,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     // server on the same port would start silently and the kernel would split clients between them.
     listenExclusive(app, opts.host, opts.port, (listenSocket: us_listen_socket | false) => {
       if (!listenSocket) {
+        for (const route of routes) route.close();
         reject(new Error(`WebSocket server could not listen on ${opts.host}:${opts.port}`));
         return;
       }
@@ -155,11 +200,12 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       resolve({
         port,
         get connections() {
-          return peers.size;
+          return peers.size + routes.reduce((n, r) => n + r.connections, 0);
         },
         bufferedBytes() {
           let total = 0;
           for (const peer of peers) if (!peer.closed) total += peer.bufferedAmount();
+          for (const route of routes) total += route.bufferedBytes();
           return total;
         },
         close() {
@@ -170,6 +216,7 @@ export function startWsServer(opts: WsServerOptions): Promise<WsServer> {
             peer.session?.closeWith('shutdown', CloseCodes.SERVER_SHUTDOWN);
             peer.close(code, reason);
           }
+          for (const route of routes) route.close();
         },
       });
     });
