@@ -199,10 +199,16 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         break;
       }
     }
-    // Drain: until the last frame has reached every thread (a server that fell behind the
-    // broadcaster is still relaying the window), then a little longer for the slowest viewer.
+    // Drain: until the last frame has reached every thread and every node's viewers (a server
+    // that fell behind the broadcaster, or a node behind the bus, is still relaying the window),
+    // then a little longer for the slowest viewer.
     const drainDeadline = Date.now() + 15_000;
-    while (Date.now() < drainDeadline && [...latest.values()].some((p) => p.lastSeq < LAST)) await sleep(100);
+    const nodesWithViewers = [...new Set(kinds.map((_, i) => i % nodeCount))];
+    const drained = () => {
+      const all = [...latest.values()];
+      return all.every((p) => p.lastSeq >= LAST) && nodesWithViewers.every((n) => all.some((p) => (p.lastSeqByNode[n] ?? -1) >= LAST));
+    };
+    while (Date.now() < drainDeadline && !drained()) await sleep(100);
     await sleep(Math.max(500, interval * 3));
     const windowEnd = wallNow();
     sendAll({ cmd: 'mark', name: 'end' });

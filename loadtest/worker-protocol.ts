@@ -47,6 +47,8 @@ export interface Progress {
   windowFrames: number;
   /** Highest frame seq any viewer of this thread has received. */
   lastSeq: number;
+  /** The same per node (index = node; -1: no viewer of this thread on that node yet). */
+  lastSeqByNode: number[];
   relay: HistogramData;
 }
 

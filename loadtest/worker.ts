@@ -47,12 +47,15 @@ let failed = 0;
 let connectDone = true;
 let windowFramesTotal = 0;
 let lastSeq = 0;
+const lastSeqByNode = setup.nodes.map(() => -1);
 let windowBytes = 0;
 let allBytes = 0;
 let chatSent = 0;
 let chatRefusals = 0;
 let chatIdGaps = 0;
 let finishing = false;
+/** Viewers whose connection opened and then closed (for whatever reason). */
+let closedAfterOpen = 0;
 const lateTimers: NodeJS.Timeout[] = [];
 let eluStart: ReturnType<typeof performance.eventLoopUtilization> | null = null;
 let elu = 0;
@@ -62,6 +65,7 @@ const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength)
 function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, length: number, now: number): void {
   allBytes += length;
   if (seq > lastSeq) lastSeq = seq;
+  if (seq > lastSeqByNode[v.node]!) lastSeqByNode[v.node] = seq;
   if (v.firstFrameAt === 0) v.firstFrameAt = now;
   if (seq < FIRST || seq > LAST) return;
   if (v.kind === 'late') return;
@@ -143,7 +147,10 @@ function openViewer(kind: ViewerKind | 'late', node: number, i: number): void {
       },
       closed: (_conn, code) => {
         v.closedCode = code;
-        if (v.conn.openedAt > 0) connected--;
+        if (v.conn.openedAt > 0) {
+          connected--;
+          closedAfterOpen++;
+        }
         if (!v.closing && v.conn.openedAt > 0 && !finishing) unexpectedCloses[code] = (unexpectedCloses[code] ?? 0) + 1;
       },
     },
@@ -185,7 +192,8 @@ function connectBatch(plans: ViewerPlan[], perSecond: number): void {
 }
 
 function waitConnected(): void {
-  if (connected + failed >= attempted || finishing) {
+  // A viewer the server dropped right after opening is settled too: nothing more will come of it.
+  if (connected + failed + closedAfterOpen >= attempted || finishing) {
     connectDone = true;
     return;
   }
@@ -219,7 +227,7 @@ function startChat(perSecond: number, stopAfterMs: number, textBytes: number): v
 }
 
 function progress(): Progress {
-  return { type: 'progress', index: setup.index, connected, attempted, failed, connectDone, windowFrames: windowFramesTotal, lastSeq, relay: relay.toData() };
+  return { type: 'progress', index: setup.index, connected, attempted, failed, connectDone, windowFrames: windowFramesTotal, lastSeq, lastSeqByNode: [...lastSeqByNode], relay: relay.toData() };
 }
 
 function result(): WorkerResult {

@@ -7,7 +7,8 @@ import { RoomRegistry } from '../../src/core/room-registry.js';
 import type { Member } from '../../src/core/room.js';
 import { beamcastEncoder } from '../../src/transport/ws/beamcast-encoder.js';
 import { testRoomOptions } from '../helpers/fake-peer.js';
-import { fakeFrame } from '../helpers/jpeg.js';
+import { encodeFrame, encodeTierFrame, type TierInfo } from '../../src/protocol/index.js';
+import { fakeFrame, fakeJpeg } from '../helpers/jpeg.js';
 
 /** The single-node broker, recording when a frame is handed to the other nodes. */
 function recordingBroker(log: string[]): Broker {
@@ -42,5 +43,26 @@ test('a room hands each frame to the other nodes before it sends it to its own v
   log.length = 0;
   room.publishTier('sd', fakeFrame(1), Date.now());
   assert.deepEqual(log, ['bus sd', 'viewer sd']);
+  rooms.dispose();
+});
+
+test('a tier frame the broadcaster encoded goes to the other nodes before this node\'s viewers', () => {
+  const log: string[] = [];
+  const sd: TierInfo = { name: 'sd', maxWidth: 640, quality: 60 };
+  const opts = testRoomOptions({ qualities: ['source', 'sd'], tiers: [sd] });
+  const broker = recordingBroker(log);
+  const rooms = new RoomRegistry(opts, broker, 60_000);
+  void broker.start(rooms);
+  const room = rooms.getOrCreate('edge-order');
+  room.join(member('broadcaster', 'source', log));
+  room.join(member('viewer', 'sd', log));
+  room.join(member('viewer', 'sd', log));
+  assert.equal(room.acceptFrame(encodeFrame(fakeJpeg(1000, 1280, 720), 1, Date.now()), 24, Date.now()), true);
+  room.announceEdgeTiers(['sd'], Date.now());
+  log.length = 0;
+
+  const tierFrame = encodeTierFrame(fakeJpeg(1000, 640, 360), 'sd', 1, Date.now());
+  assert.equal(room.acceptTierFrame('sd', tierFrame, tierFrame[2]!, Date.now()), 'ok');
+  assert.deepEqual(log, ['bus sd', 'viewer sd', 'viewer sd']);
   rooms.dispose();
 });
