@@ -1,6 +1,7 @@
 // Turns what the viewer threads and the probes collected into the report's figures.
 import { availableParallelism } from 'node:os';
 import type { FrameRefusals } from './broadcaster.js';
+import { buildClusterReport, type ClusterCollected } from './build-cluster-report.js';
 import type { TargetName } from './dialect.js';
 import { Histogram, type HistogramData } from './histogram.js';
 import type { LoadtestOptions } from './options.js';
@@ -34,6 +35,10 @@ export interface Collected {
   warnings: string[];
   probeSource: ServerProbe['source'];
   frameRefusals: FrameRefusals;
+  /** Server processes the probe sums over (the nodes of a cluster; 1 otherwise). */
+  processes: number;
+  /** Per-node and Redis readings of a spawned cluster. */
+  cluster: ClusterCollected | null;
 }
 
 export function buildReport(c: Collected): Report {
@@ -84,7 +89,8 @@ export function buildReport(c: Collected): Report {
 
   const cpuSeconds = c.start.cpuSeconds !== null && c.end.cpuSeconds !== null ? c.end.cpuSeconds - c.start.cpuSeconds : null;
   const gb = windowBytes / 1e9;
-  const runWait = c.start.runWaitSeconds != null && c.end.runWaitSeconds != null ? c.end.runWaitSeconds - c.start.runWaitSeconds : null;
+  // Summed over a cluster's nodes: the average node's wait.
+  const runWait = c.start.runWaitSeconds != null && c.end.runWaitSeconds != null ? (c.end.runWaitSeconds - c.start.runWaitSeconds) / c.processes : null;
   const perViewer = (rss: number | null, n: number) => (rss !== null && c.base.rssBytes !== null && n > 0 ? (rss - c.base.rssBytes) / n : null);
   const elus = results.sort((a, b) => a.index - b.index).map((r) => r.elu);
   const genPercent = cpuPercent(c.genCpuSeconds, c.wallSeconds);
@@ -114,6 +120,9 @@ export function buildReport(c: Collected): Report {
     );
   }
   if (received === 0 && counts.length > 0) warnings.push('no viewer received a frame in the measured window');
+  const built = c.cluster ? buildClusterReport({ ...c.cluster, results, windowFrames: c.windowFrames, frameBytes: c.frameBytes, wallSeconds: c.wallSeconds }) : null;
+  if (built) warnings.push(...built.warnings);
+  const cluster = built?.report;
   const cpus = availableParallelism();
   return {
     target: c.targetName,
@@ -200,6 +209,7 @@ export function buildReport(c: Collected): Report {
     },
     generator: { cpuSeconds: c.genCpuSeconds, cpuPercent: genPercent, workers: c.workers, workerUtilisation: elus, senderLateP99Ms: c.senderLateP99, bottleneck },
     machine: { cpus, busyPercent: c.machine },
+    ...(cluster ? { cluster } : {}),
     warnings,
   };
 }

@@ -5,6 +5,7 @@ import { pusherMain, type ProgressLine } from './pusher-cli.js';
 import { isPusherScenario, PUSHER_HELP } from './pusher-options.js';
 import { compareRows, formatBrief, formatCompare, formatReport, type Report } from './report.js';
 import { runScenario } from './run.js';
+import { scenarioVariants, variantOptions } from './variants.js';
 
 /** The live status line: rewritten in place on a terminal, else one line every 5 s. */
 function progressLine(enabled: boolean): ProgressLine {
@@ -50,26 +51,29 @@ async function main(): Promise<number> {
   }
   const { progress, end: endProgress } = progressLine(o.progress);
 
-  const targets = [o.target, ...o.compare.filter((t) => t !== o.target)];
-  const groups: Report[][] = targets.map(() => []);
+  const variants = scenarioVariants(o);
+  const labels = variants.map((v) => v.label);
+  const groups: Report[][] = variants.map(() => []);
   const runs: Report[] = [];
+  const runLabels: string[] = [];
   for (let round = 0; round < o.rounds; round++) {
-    // Later rounds rotate the order, so that no target always runs first (or last) in a drifting machine.
-    for (let k = 0; k < targets.length; k++) {
-      const i = (k + round) % targets.length;
-      const report = await runScenario(o, targets[i]!, { progress });
+    // Later rounds rotate the order, so that no variant always runs first (or last) in a drifting machine.
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + round) % variants.length;
+      const report = await runScenario(variantOptions(o, variants[i]!), variants[i]!.target, { progress });
       endProgress();
       groups[i]!.push(report);
       runs.push(report);
-      process.stdout.write(o.rounds > 1 ? `round ${round + 1}: ${formatBrief(report)}\n` : `${formatReport(report)}\n\n`);
+      runLabels.push(labels[i]!);
+      process.stdout.write(o.rounds > 1 ? `round ${round + 1}: ${formatBrief(report, labels[i])}\n` : `${formatReport(report)}\n\n`);
     }
   }
-  if (targets.length > 1) {
+  if (variants.length > 1) {
     const how = o.rounds > 1 ? `medians of ${o.rounds} rounds` : 'one run each';
-    process.stdout.write(`\nSide by side (ratios to ${targets[0]}; same scenario, ${how}, one target after the other):\n${formatCompare(groups)}\n`);
+    process.stdout.write(`\nSide by side (ratios to ${labels[0]}; same scenario, ${how}, one after the other):\n${formatCompare(groups, labels)}\n`);
   }
   if (o.json) {
-    const out = runs.length > 1 ? { command: argv, runs, compare: compareRows(groups) } : { command: argv, ...runs[0]! };
+    const out = runs.length > 1 ? { command: argv, labels, runs: runs.map((r, k) => ({ label: runLabels[k], ...r })), compare: compareRows(groups) } : { command: argv, ...runs[0]! };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
   }
   return 0;

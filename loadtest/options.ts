@@ -16,6 +16,12 @@ export interface LoadtestOptions {
   target: TargetName;
   compare: TargetName[];
   rounds: number;
+  /** beamcast nodes sharing rooms through a spawned redis-server (1: one server, no Redis). */
+  nodes: number;
+  /** Also run the scenario with these node counts (the first is the reference). */
+  compareNodes: number[];
+  /** Also run the scenario with these viewer counts (the first is the reference). */
+  compareViewers: number[];
   lateJoiners: number;
   chatters: number;
   chatRate: number;
@@ -50,6 +56,14 @@ Simulates viewers (and a broadcaster) against a beamcast server and reports what
   --compare LIST        also run the same scenario against baselines (implies --spawn),
                         e.g. bare-uws,ws,socketio,paper; prints a side-by-side table
   --rounds N            run every target N times in rotating order; the table shows medians
+  --nodes N             with --spawn: N beamcast nodes sharing rooms through a redis-server
+                        started on a free port; viewers are dealt round-robin over the nodes,
+                        the broadcaster is on the first; reports same-node and cross-node
+                        figures, Redis bytes per second and CPU per GB per node (default 1)
+  --compare-nodes LIST  run the scenario once per node count, e.g. 1,3 (implies --spawn);
+                        prints a side-by-side table with ratios to the first
+  --compare-viewers LIST  run the scenario once per viewer count, e.g. 500,1500; with
+                        --compare-nodes, every combination
   --late-joiners N      viewers joining during the run; times their first frame (default 0)
   --chatters N          viewers that also chat; delivery checked by id (default 0)
   --chat-rate R         chat messages per second per chatter (default 1)
@@ -64,6 +78,9 @@ Simulates viewers (and a broadcaster) against a beamcast server and reports what
 `;
 
 export class OptionsError extends Error {}
+
+/** Nodes one machine's load test can sensibly start. */
+export const MAX_NODES = 16;
 
 export function parseOptions(argv: readonly string[], cpus = availableParallelism()): LoadtestOptions {
   const o: LoadtestOptions = {
@@ -80,6 +97,9 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
     target: 'beamcast',
     compare: [],
     rounds: 1,
+    nodes: 1,
+    compareNodes: [],
+    compareViewers: [],
     lateJoiners: 0,
     chatters: 0,
     chatRate: 1,
@@ -99,6 +119,11 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
       throw new OptionsError(`${flag} must be ${int ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     }
     return n;
+  };
+  const list = (flag: string, raw: string, min: number, max: number): number[] => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => num(flag, s, min, max, true));
+    if (items.length === 0) throw new OptionsError(`${flag} needs a comma-separated list, got ${JSON.stringify(raw)}`);
+    return [...new Set(items)];
   };
   const target = (flag: string, raw: string): TargetName => {
     if (!(TARGETS as readonly string[]).includes(raw)) throw new OptionsError(`${flag}: unknown target ${JSON.stringify(raw)}; one of ${TARGETS.join(', ')}`);
@@ -137,6 +162,12 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
         o.spawn = true;
         break;
       case '--rounds': o.rounds = num(flag, next(), 1, 100, true); break;
+      case '--nodes': o.nodes = num(flag, next(), 1, MAX_NODES, true); break;
+      case '--compare-nodes':
+        o.compareNodes = list(flag, next(), 1, MAX_NODES);
+        o.spawn = true;
+        break;
+      case '--compare-viewers': o.compareViewers = list(flag, next(), 0, 1_000_000); break;
       case '--late-joiners': o.lateJoiners = num(flag, next(), 0, 100_000, true); break;
       case '--chatters': o.chatters = num(flag, next(), 0, 100_000, true); break;
       case '--chat-rate': o.chatRate = num(flag, next(), 0.01, 1000); break;
@@ -161,8 +192,14 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
   if (!o.spawn && !o.wsUrl) throw new OptionsError('give --ws-url of a running server, or --spawn to start one');
   if (o.spawn && o.wsUrl) throw new OptionsError('--spawn and --ws-url exclude each other');
   if (o.target !== 'beamcast' && !o.spawn) throw new OptionsError('--target needs --spawn');
-  if (o.chatters > o.viewers) throw new OptionsError('--chatters cannot exceed --viewers');
+  if (o.compareNodes.length > 0) o.nodes = o.compareNodes[0]!;
+  if (o.compareViewers.length > 0) o.viewers = o.compareViewers[0]!;
+  const clustered = o.nodes > 1 || o.compareNodes.some((n) => n > 1);
+  if (clustered && !o.spawn) throw new OptionsError('--nodes needs --spawn: the load generator starts redis-server and the nodes itself');
+  if (clustered && (o.target !== 'beamcast' || o.compare.length > 0)) throw new OptionsError('--nodes and --compare-nodes measure beamcast only; leave out --target and --compare');
+  const fewestViewers = Math.min(o.viewers, ...o.compareViewers);
+  if (o.chatters > fewestViewers) throw new OptionsError('--chatters cannot exceed --viewers');
   if (!o.spawn && o.target === 'beamcast' && !o.key) throw new OptionsError('--key is needed to broadcast to a running beamcast (npm run stream-key -- ROOM)');
-  if (o.sourceAddresses === 0) o.sourceAddresses = Math.max(1, Math.ceil((o.viewers + o.lateJoiners) / 20_000));
+  if (o.sourceAddresses === 0) o.sourceAddresses = Math.max(1, Math.ceil((Math.max(o.viewers, ...o.compareViewers) + o.lateJoiners) / 20_000));
   return o;
 }

@@ -1,8 +1,10 @@
 // The figures of one run, and how they are printed.
+import { formatCluster, type ClusterReport } from './cluster-report.js';
 import type { TargetName } from './dialect.js';
 import type { LatencySummary } from './histogram.js';
 import type { LoadtestOptions } from './options.js';
 import { relative } from './stats.js';
+import { fixed, pct, table } from './text-table.js';
 
 export interface Report {
   target: TargetName;
@@ -49,18 +51,14 @@ export interface Report {
   throughput: { bytesDelivered: number; gbDelivered: number; gbitPerSec: number; serverCpuSecondsPerGb: number | null };
   generator: { cpuSeconds: number; cpuPercent: number; workers: number; workerUtilisation: number[]; senderLateP99Ms: number; bottleneck: boolean };
   machine: { cpus: number; busyPercent: number | null };
+  /** Several nodes through Redis (`--nodes`): then `server` and `throughput` sum over the nodes. */
+  cluster?: ClusterReport;
   warnings: string[];
 }
 
-const f = (v: number | null | undefined, digits = 1): string => (v == null || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
-const pct = (v: number, digits = 2) => `${(v * 100).toFixed(digits)}%`;
+const f = fixed;
 const kb = (b: number | null) => (b == null ? 'n/a' : `${(b / 1024).toFixed(2)} KB`);
 const mb = (b: number | null) => (b == null ? 'n/a' : `${(b / 1024 / 1024).toFixed(1)} MB`);
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
-}
 
 export function formatReport(r: Report): string {
   const s = r.scenario;
@@ -119,6 +117,7 @@ export function formatReport(r: Report): string {
   rows.push(['load generator CPU', `${f(g.cpuSeconds, 2)} s (${f(g.cpuPercent, 0)}%), threads busy ${g.workerUtilisation.map((u) => pct(u, 0)).join(' ')}`]);
   rows.push(['machine CPU busy', r.machine.busyPercent === null ? 'n/a' : `${f(r.machine.busyPercent, 0)}% of ${r.machine.cpus} cores`]);
   lines.push(table(rows));
+  if (r.cluster) lines.push(formatCluster(r.cluster));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
@@ -158,6 +157,17 @@ export function compareRows(groups: Report[][]): CompareRow[] {
     pick.push(['late joiner connect→frame p99 (ms)', (r) => r.lateJoiners.connectToFirstFrameMs.p99]);
   }
   if (all.some((r) => r.chat.sent > 0)) pick.push(['chat lost', (r) => r.chat.lost]);
+  if (all.some((r) => r.cluster)) {
+    // A single server counts as its own "same node", with no Redis.
+    pick.push(
+      ['same-node relay p99 (ms)', (r) => (r.cluster ? r.cluster.sameNode.relayLatencyMs.p99 : r.relayLatencyMs.p99)],
+      ['cross-node relay p99 (ms)', (r) => r.cluster?.crossNode.relayLatencyMs.p99 ?? null],
+      ['cross-node delivered %', (r) => (r.cluster ? r.cluster.crossNode.deliveredRatio * 100 : null)],
+      ['Redis MB/s in + out', (r) => (r.cluster?.redis.bytesPerSecond == null ? null : r.cluster.redis.bytesPerSecond / 1e6)],
+      ['Redis bytes / (frame bytes × nodes)', (r) => r.cluster?.redis.perFramePerNode ?? null],
+      ['CPU-s per GB, nodes + Redis', (r) => (r.cluster ? r.cluster.total.cpuSecondsPerGbWithRedis : r.throughput.serverCpuSecondsPerGb)],
+    );
+  }
   return pick.map(([figure, get]) => {
     const values = groups.map((runs) => median(runs.map(get)));
     return { figure, values, ratios: values.map((v) => relative(v, values[0])) };
@@ -171,10 +181,11 @@ function median(values: (number | null)[]): number | null {
   return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-export function formatCompare(groups: Report[][]): string {
+/** `labels`: one per group (default: the target's name). */
+export function formatCompare(groups: Report[][], labels: string[] = groups.map((g) => g[0]!.target)): string {
   const rows = compareRows(groups);
-  const ref = groups[0]![0]!.target;
-  const head = ['figure', ...groups.map((g, i) => (i === 0 ? g[0]!.target : `${g[0]!.target} (× ${ref})`))];
+  const ref = labels[0]!;
+  const head = ['figure', ...labels.map((l, i) => (i === 0 ? l : `${l} (× ${ref})`))];
   const body = rows.map((row) => [
     row.figure,
     ...row.values.map((v, i) => {
@@ -187,11 +198,13 @@ export function formatCompare(groups: Report[][]): string {
 }
 
 /** One line per run, for multi-round comparisons. */
-export function formatBrief(r: Report): string {
+export function formatBrief(r: Report, label: string = r.target): string {
   const f2 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+  const c = r.cluster;
+  const cross = c ? `  cross-node p99 ${f(c.crossNode.relayLatencyMs.p99, 1)} ms, Redis ${f((c.redis.bytesPerSecond ?? NaN) / 1e6, 2)} MB/s` : '';
   return (
-    `${r.target.padEnd(9)} delivered ${pct(r.frames.deliveredRatio)}  p50/p99 ${f(r.relayLatencyMs.p50, 1)}/${f(r.relayLatencyMs.p99, 1)} ms  ` +
+    `${label.padEnd(9)} delivered ${pct(r.frames.deliveredRatio)}  p50/p99 ${f(r.relayLatencyMs.p50, 1)}/${f(r.relayLatencyMs.p99, 1)} ms  ` +
     `CPU ${f(r.server.cpuSeconds, 2)} s = ${f2(r.throughput.serverCpuSecondsPerGb)} s/GB  RSS/idle viewer ${kb(r.server.rssPerIdleViewerBytes)}  ` +
-    `machine ${f(r.machine.busyPercent, 0)}%${r.generator.bottleneck ? '  GENERATOR-BOUND' : ''}`
+    `machine ${f(r.machine.busyPercent, 0)}%${cross}${r.generator.bottleneck ? '  GENERATOR-BOUND' : ''}`
   );
 }

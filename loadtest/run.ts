@@ -12,12 +12,12 @@ import { generatedJpegs, loadJpegs } from './jpeg-frames.js';
 import { wallNow, type LeanSocket } from './lean-socket.js';
 import type { LoadtestOptions } from './options.js';
 import type { Report } from './report.js';
-import { combinedProbe, machineCpu, metricsProbe, procProbe, type ServerProbe, type ServerSample } from './server-probe.js';
-import { spawnTarget, type SpawnedTarget } from './spawn-target.js';
-import type { Progress, ToWorker, ViewerKind, WorkerResult, WorkerSetup } from './worker-protocol.js';
+import type { ClusterSample } from './cluster-probe.js';
+import { machineCpu, type ServerSample } from './server-probe.js';
+import { openUnderTest } from './under-test.js';
+import type { Progress, ToWorker, ViewerKind, ViewerPlan, WorkerResult, WorkerSetup } from './worker-protocol.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const noProbe: ServerProbe = { source: 'none', sample: async () => ({ cpuSeconds: null, rssBytes: null, skippedFrames: null }) };
 
 export interface RunHooks {
   /** Live status, about once a second. */
@@ -30,33 +30,9 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   const bundle = await bundleLoadtest();
   const warnings: string[] = [];
 
-  let spawned: SpawnedTarget | null = null;
-  let host: string;
-  let port: number;
-  let key = o.key;
-  let probe: ServerProbe = noProbe;
-  if (o.spawn) {
-    const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile, '--cpu-prof-name', `${targetName}-${Date.now()}.cpuprofile`] : [];
-    spawned = await spawnTarget(targetName, {
-      env: o.serverEnv,
-      nodeArgs,
-      maxFrameBytes: Math.max(...jpegs.map((j) => j.length)) * 2,
-      maxFps: Math.ceil(o.fps * 2),
-      chatRate: o.chatRate,
-    });
-    host = spawned.host;
-    port = spawned.wsPort;
-    key = spawned.key(o.room);
-    const metrics = spawned.httpPort ? await metricsProbe(`http://${host}:${spawned.httpPort}`) : null;
-    probe = combinedProbe(procProbe(spawned.pid), metrics);
-  } else {
-    const u = new URL(o.wsUrl!);
-    host = u.hostname;
-    port = Number(u.port || (u.protocol === 'wss:' ? 443 : 80));
-    if (u.protocol !== 'ws:') throw new Error('only ws:// URLs are supported (measure behind TLS termination with its plain port)');
-    probe = (o.httpUrl ? await metricsProbe(o.httpUrl) : null) ?? noProbe;
-    if (probe.source === 'none') warnings.push('server CPU and RSS unknown: give --http-url of a server with /metrics, or use --spawn');
-  }
+  const under = await openUnderTest(o, targetName, Math.max(...jpegs.map((j) => j.length)) * 2, warnings);
+  const { probe, cluster } = under;
+  const { host, port } = under.nodes[0]!;
 
   const warmupFrames = Math.ceil(o.fps * o.warmup);
   const windowFrames = Math.max(1, Math.round(o.fps * o.duration));
@@ -64,7 +40,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   const LAST = warmupFrames + windowFrames;
   const interval = 1000 / o.fps;
   // Extra loopback source addresses multiply the ephemeral ports; they only reach a loopback server.
-  const sourceAddresses = host.startsWith('127.') && o.sourceAddresses > 1 ? Array.from({ length: o.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : [];
+  const sourceAddresses = under.nodes.every((n) => n.host.startsWith('127.')) && o.sourceAddresses > 1 ? Array.from({ length: o.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : [];
 
   const workers: Worker[] = [];
   const exited = new Set<Worker>();
@@ -79,8 +55,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       const setup: WorkerSetup = {
         index: i,
         target: targetName,
-        host,
-        port,
+        nodes: under.nodes,
         room: o.room,
         sourceAddresses,
         windowFirstSeq: FIRST,
@@ -103,13 +78,13 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
     const sendAll = (msg: ToWorker) => workers.forEach((w) => w.postMessage(msg));
 
     await sleep(500);
-    await spawned?.collectGarbage();
+    await under.collectGarbage();
     const base = await probe.sample();
 
     // The broadcaster: one connection from this thread, frames on a drift-free schedule.
-    broadcaster = await openBroadcaster(targetName, host, port, wsPath(targetName, o.room, 'broadcaster', key), frameRefusals);
+    broadcaster = await openBroadcaster(targetName, host, port, wsPath(targetName, o.room, 'broadcaster', under.key), frameRefusals);
 
-    // Viewers: kinds spread evenly, then dealt round-robin to the threads.
+    // Viewers: kinds spread evenly, dealt round-robin to the nodes, then round-robin to the threads.
     const kinds: ViewerKind[] = [];
     const slowCount = Math.round(o.viewers * o.slowViewers);
     for (let i = 0; i < o.viewers; i++) {
@@ -122,8 +97,11 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         placed++;
       }
     }
-    const shares: ViewerKind[][] = workers.map(() => []);
-    kinds.forEach((k, i) => shares[i % workers.length]!.push(k));
+    // Each node's viewers are spread over every thread, so that no node's figures are one thread's.
+    const nodeCount = under.nodes.length;
+    const threadOf = (i: number) => Math.floor(i / nodeCount) % workers.length;
+    const shares: ViewerPlan[][] = workers.map(() => []);
+    kinds.forEach((kind, i) => shares[threadOf(i)]!.push({ kind, node: i % nodeCount }));
 
     const totals = () => {
       let connected = 0, attempted = 0, failed = 0, frames = 0, done = true;
@@ -138,8 +116,8 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       }
       return { connected, attempted, failed, frames, done: done && latest.size === workers.length, relay };
     };
-    const connectAll = async (batch: ViewerKind[][]) => {
-      batch.forEach((s, i) => s.length && send(i, { cmd: 'connect', kinds: s, perSecond: o.ramp / workers.length }));
+    const connectAll = async (batch: ViewerPlan[][]) => {
+      batch.forEach((s, i) => s.length && send(i, { cmd: 'connect', viewers: s, perSecond: o.ramp / workers.length }));
       const want = totals().attempted + batch.reduce((a, s) => a + s.length, 0);
       const deadline = Date.now() + (o.viewers / o.ramp) * 1000 + 30_000;
       while (true) {
@@ -153,7 +131,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         }
       }
       await sleep(1000);
-      await spawned?.collectGarbage();
+      await under.collectGarbage();
       return { sample: await probe.sample(), viewers: totals().connected };
     };
     // Two halves, memory sampled after each: the difference is what one more idle viewer
@@ -166,13 +144,14 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
     // Stream.
     let peakRss = idle.rssBytes ?? 0;
     sampler.timer = setInterval(() => {
-      void probe.sample().then((s) => {
+      void under.memoryProbe.sample().then((s) => {
         if (s.rssBytes && s.rssBytes > peakRss) peakRss = s.rssBytes;
       });
     }, 250);
     const late = new Histogram();
     const t0 = wallNow();
     let startSample: Promise<ServerSample> = Promise.resolve(base);
+    let startCluster: Promise<ClusterSample> | null = null;
     let startCpu = process.cpuUsage();
     let startMachine = machineCpu();
     let windowStart = t0;
@@ -185,6 +164,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
       if (wait > 0.5) await sleep(wait);
       if (seq === FIRST) {
         startSample = probe.sample();
+        startCluster = cluster?.sample() ?? null;
         startCpu = process.cpuUsage();
         startMachine = machineCpu();
         windowStart = wallNow();
@@ -192,8 +172,12 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         if (o.lateJoiners > 0) {
           // Late joiners arrive spread over the middle 80% of the window.
           const delays: number[][] = workers.map(() => []);
-          for (let k = 0; k < o.lateJoiners; k++) delays[k % workers.length]!.push(o.duration * 1000 * (0.1 + (0.8 * (k + 0.5)) / o.lateJoiners));
-          delays.forEach((d, i) => d.length && send(i, { cmd: 'late', delaysMs: d }));
+          const lateNodes: number[][] = workers.map(() => []);
+          for (let k = 0; k < o.lateJoiners; k++) {
+            delays[threadOf(k)]!.push(o.duration * 1000 * (0.1 + (0.8 * (k + 0.5)) / o.lateJoiners));
+            lateNodes[threadOf(k)]!.push(k % nodeCount);
+          }
+          delays.forEach((d, i) => d.length && send(i, { cmd: 'late', delaysMs: d, nodes: lateNodes[i]! }));
         }
         if (o.chatters > 0) sendAll({ cmd: 'chat', perSecond: o.chatRate, stopAfterMs: Math.max(0, o.duration * 1000 - 1000), textBytes: 60 });
       }
@@ -217,19 +201,26 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
         break;
       }
     }
-    // Drain: until the last frame has reached every thread (a server that fell behind the
-    // broadcaster is still relaying the window), then a little longer for the slowest viewer.
+    // Drain: until the last frame has reached every thread and every node's viewers (a server
+    // that fell behind the broadcaster, or a node behind the bus, is still relaying the window),
+    // then a little longer for the slowest viewer.
     const drainDeadline = Date.now() + 15_000;
-    while (Date.now() < drainDeadline && [...latest.values()].some((p) => p.lastSeq < LAST)) await sleep(100);
+    const nodesWithViewers = [...new Set(kinds.map((_, i) => i % nodeCount))];
+    const drained = () => {
+      const all = [...latest.values()];
+      return all.every((p) => p.lastSeq >= LAST) && nodesWithViewers.every((n) => all.some((p) => (p.lastSeqByNode[n] ?? -1) >= LAST));
+    };
+    while (Date.now() < drainDeadline && !drained()) await sleep(100);
     await sleep(Math.max(500, interval * 3));
     const windowEnd = wallNow();
     sendAll({ cmd: 'mark', name: 'end' });
-    const endSample = await probe.sample();
+    const [endSample, endCluster] = await Promise.all([probe.sample(), cluster?.sample() ?? null]);
     const endCpu = process.cpuUsage(startCpu);
     const endMachine = machineCpu();
     clearInterval(sampler.timer);
     sampler.timer = null;
     const start = await startSample;
+    const clusterStart = await startCluster;
     if (endSample.rssBytes && endSample.rssBytes > peakRss) peakRss = endSample.rssBytes;
 
     sendAll({ cmd: 'finish' });
@@ -238,11 +229,12 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
     if (results.size < workers.length) throw new Error(`only ${results.size} of ${workers.length} viewer threads reported. ${warnings.join("; ")}`);
 
     return buildReport({
-      o, targetName, spawned: spawned !== null, frameBytes, windowFrames, workers: workers.length, sourceAddresses: sourceAddresses.length,
+      o, targetName, spawned: under.spawned, frameBytes, windowFrames, workers: workers.length, sourceAddresses: sourceAddresses.length,
       results: [...results.values()], base, idle, idleViewers, half: half.sample, halfViewers: half.viewers, start, end: endSample, peakRss,
       wallSeconds: (windowEnd - windowStart) / 1000, genCpuSeconds: (endCpu.user + endCpu.system) / 1e6,
       machine: startMachine && endMachine ? ((endMachine.busy - startMachine.busy) / Math.max(1, endMachine.total - startMachine.total)) * 100 : null,
-      senderLateP99: late.quantileMs(0.99), interval, warnings, probeSource: probe.source, frameRefusals,
+      senderLateP99: late.quantileMs(0.99), interval, warnings, probeSource: probe.source, frameRefusals, processes: nodeCount,
+      cluster: cluster && clusterStart && endCluster ? { names: cluster.names, start: clusterStart, end: endCluster } : null,
     });
   } finally {
     if (sampler.timer) clearInterval(sampler.timer);
@@ -259,6 +251,6 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
           }),
       ),
     );
-    await spawned?.stop();
+    await under.stop();
   }
 }

@@ -36,6 +36,8 @@ export interface SpawnOptions {
   maxFrameBytes: number;
   maxFps: number;
   chatRate: number;
+  /** STREAM_SECRET for beamcast (default: a random one); nodes of one cluster share it. */
+  secret?: string;
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -52,7 +54,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise<SpawnedTarget> {
   const host = '127.0.0.1';
   const wsPort = await freePort(host);
-  const secret = randomBytes(16).toString('hex');
+  const secret = opts.secret ?? randomBytes(16).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), `beamcast-loadtest-${name}-`));
   let script: string;
   let httpPort: number | null = null;

@@ -4,11 +4,23 @@ import type { HistogramData } from './histogram.js';
 
 export type ViewerKind = 'viewer' | 'slow' | 'chatter';
 
+/** Where one server (one node of a cluster) takes WebSocket connections. */
+export interface NodeAddress {
+  host: string;
+  port: number;
+}
+
+/** One viewer to open: what it does, and the index of the node it connects to. */
+export interface ViewerPlan {
+  kind: ViewerKind;
+  node: number;
+}
+
 export interface WorkerSetup {
   index: number;
   target: TargetName;
-  host: string;
-  port: number;
+  /** One entry per node; a single server is one node. */
+  nodes: NodeAddress[];
   room: string;
   sourceAddresses: string[];
   /** Frames with seq in [first, last] are the measured window. */
@@ -19,8 +31,8 @@ export interface WorkerSetup {
 }
 
 export type ToWorker =
-  | { cmd: 'connect'; kinds: ViewerKind[]; perSecond: number }
-  | { cmd: 'late'; delaysMs: number[] }
+  | { cmd: 'connect'; viewers: ViewerPlan[]; perSecond: number }
+  | { cmd: 'late'; delaysMs: number[]; nodes: number[] }
   | { cmd: 'chat'; perSecond: number; stopAfterMs: number; textBytes: number }
   | { cmd: 'mark'; name: 'start' | 'end' }
   | { cmd: 'finish' };
@@ -35,6 +47,8 @@ export interface Progress {
   windowFrames: number;
   /** Highest frame seq any viewer of this thread has received. */
   lastSeq: number;
+  /** The same per node (index = node; -1: no viewer of this thread on that node yet). */
+  lastSeqByNode: number[];
   relay: HistogramData;
 }
 
@@ -52,6 +66,15 @@ export interface ChatResult {
   latency: HistogramData;
 }
 
+/** What the normal viewers of one node received in the measured window. */
+export interface NodeTally {
+  /** Frames per viewer (viewers and chatters that stayed connected). */
+  windowFrames: number[];
+  windowBytes: number;
+  relay: HistogramData;
+  capture: HistogramData;
+}
+
 export interface WorkerResult {
   type: 'result';
   index: number;
@@ -63,6 +86,8 @@ export interface WorkerResult {
   /** Relay latency of normal viewers before and after slowStopSeq. */
   relayHalves: [HistogramData, HistogramData];
   capture: HistogramData;
+  /** The same figures split by the node the viewers were connected to (index = node). */
+  byNode: NodeTally[];
   slow: { count: number; windowFrames: number; closes: Record<string, number> };
   late: { count: number; firstFrameMs: number[]; connectToFirstFrameMs: number[]; withoutFrame: number };
   chat: ChatResult;

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { classifyText, decodeChat, encodeChat, hasWelcome, parsePaperHead, wsPath } from './dialect.js';
 import { Histogram } from './histogram.js';
 import { LeanSocket, wallNow } from './lean-socket.js';
-import type { ChatResult, Progress, ToWorker, ViewerKind, WorkerResult, WorkerSetup } from './worker-protocol.js';
+import type { ChatResult, NodeTally, Progress, ToWorker, ViewerKind, ViewerPlan, WorkerResult, WorkerSetup } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -15,6 +15,7 @@ const CHAT_CAPTURE = 64 * 1024;
 
 interface Viewer {
   kind: ViewerKind | 'late';
+  node: number;
   conn: LeanSocket;
   windowFrames: number;
   bytes: number;
@@ -36,6 +37,7 @@ const relay = new Histogram();
 const relayHalves = [new Histogram(), new Histogram()] as const;
 const capture = new Histogram();
 const chatLatency = new Histogram();
+const byNode = setup.nodes.map(() => ({ windowBytes: 0, relay: new Histogram(), capture: new Histogram() }));
 const viewers: Viewer[] = [];
 const refused: Record<string, number> = {};
 const unexpectedCloses: Record<string, number> = {};
@@ -45,12 +47,15 @@ let failed = 0;
 let connectDone = true;
 let windowFramesTotal = 0;
 let lastSeq = 0;
+const lastSeqByNode = setup.nodes.map(() => -1);
 let windowBytes = 0;
 let allBytes = 0;
 let chatSent = 0;
 let chatRefusals = 0;
 let chatIdGaps = 0;
 let finishing = false;
+/** Viewers whose connection opened and then closed (for whatever reason). */
+let closedAfterOpen = 0;
 const lateTimers: NodeJS.Timeout[] = [];
 let eluStart: ReturnType<typeof performance.eventLoopUtilization> | null = null;
 let elu = 0;
@@ -60,6 +65,7 @@ const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength)
 function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, length: number, now: number): void {
   allBytes += length;
   if (seq > lastSeq) lastSeq = seq;
+  if (seq > lastSeqByNode[v.node]!) lastSeqByNode[v.node] = seq;
   if (v.firstFrameAt === 0) v.firstFrameAt = now;
   if (seq < FIRST || seq > LAST) return;
   if (v.kind === 'late') return;
@@ -78,12 +84,17 @@ function onFrame(v: Viewer, seq: number, capturedAt: number, relayedAt: number, 
   relay.recordMs(now - relayedAt);
   relayHalves[seq < SLOW_STOP ? 0 : 1].recordMs(now - relayedAt);
   capture.recordMs(now - capturedAt);
+  const n = byNode[v.node]!;
+  n.windowBytes += length;
+  n.relay.recordMs(now - relayedAt);
+  n.capture.recordMs(now - capturedAt);
 }
 
-function openViewer(kind: ViewerKind | 'late', i: number): void {
+function openViewer(kind: ViewerKind | 'late', node: number, i: number): void {
   const addrs = setup.sourceAddresses;
   const v: Viewer = {
     kind,
+    node,
     conn: null as unknown as LeanSocket,
     windowFrames: 0,
     bytes: 0,
@@ -102,8 +113,8 @@ function openViewer(kind: ViewerKind | 'late', i: number): void {
   attempted++;
   v.conn = new LeanSocket(
     {
-      host: setup.host,
-      port: setup.port,
+      host: setup.nodes[node]!.host,
+      port: setup.nodes[node]!.port,
       path: wsPath(target, setup.room, 'viewer'),
       localAddress: addrs.length > 0 ? addrs[i % addrs.length] : undefined,
     },
@@ -136,7 +147,10 @@ function openViewer(kind: ViewerKind | 'late', i: number): void {
       },
       closed: (_conn, code) => {
         v.closedCode = code;
-        if (v.conn.openedAt > 0) connected--;
+        if (v.conn.openedAt > 0) {
+          connected--;
+          closedAfterOpen++;
+        }
         if (!v.closing && v.conn.openedAt > 0 && !finishing) unexpectedCloses[code] = (unexpectedCloses[code] ?? 0) + 1;
       },
     },
@@ -161,21 +175,25 @@ function onChat(v: Viewer, text: string, now: number): void {
   if (t) chatLatency.recordMs(now - Number(t[1]));
 }
 
-function connectBatch(kinds: ViewerKind[], perSecond: number): void {
+function connectBatch(plans: ViewerPlan[], perSecond: number): void {
   connectDone = false;
   let next = 0;
   const t0 = wallNow();
   const tick = () => {
-    const due = Math.min(kinds.length, Math.ceil(((wallNow() - t0) / 1000) * perSecond) || 1);
-    while (next < due) openViewer(kinds[next++]!, viewers.length);
-    if (next < kinds.length) setTimeout(tick, 5);
+    const due = Math.min(plans.length, Math.ceil(((wallNow() - t0) / 1000) * perSecond) || 1);
+    while (next < due) {
+      const p = plans[next++]!;
+      openViewer(p.kind, p.node, viewers.length);
+    }
+    if (next < plans.length) setTimeout(tick, 5);
     else waitConnected();
   };
   tick();
 }
 
 function waitConnected(): void {
-  if (connected + failed >= attempted || finishing) {
+  // A viewer the server dropped right after opening is settled too: nothing more will come of it.
+  if (connected + failed + closedAfterOpen >= attempted || finishing) {
     connectDone = true;
     return;
   }
@@ -209,13 +227,14 @@ function startChat(perSecond: number, stopAfterMs: number, textBytes: number): v
 }
 
 function progress(): Progress {
-  return { type: 'progress', index: setup.index, connected, attempted, failed, connectDone, windowFrames: windowFramesTotal, lastSeq, relay: relay.toData() };
+  return { type: 'progress', index: setup.index, connected, attempted, failed, connectDone, windowFrames: windowFramesTotal, lastSeq, lastSeqByNode: [...lastSeqByNode], relay: relay.toData() };
 }
 
 function result(): WorkerResult {
   const windowFrames: number[] = [];
   const slow = { count: 0, windowFrames: 0, closes: {} as Record<string, number> };
   const late = { count: 0, firstFrameMs: [] as number[], connectToFirstFrameMs: [] as number[], withoutFrame: 0 };
+  const nodeFrames: number[][] = setup.nodes.map(() => []);
   const chat: ChatResult = { sent: chatSent, accepted: {}, receivedBySender: [], plainReceived: [], refusals: chatRefusals, idGaps: chatIdGaps, latency: chatLatency.toData() };
   for (const v of viewers) {
     if (v.conn.openedAt === 0) continue;
@@ -232,6 +251,7 @@ function result(): WorkerResult {
       }
     } else {
       windowFrames.push(v.windowFrames);
+      nodeFrames[v.node]!.push(v.windowFrames);
       if (v.kind === 'chatter') {
         chat.accepted[v.key] = v.echoed;
         chat.receivedBySender.push(Object.fromEntries(v.bySender!));
@@ -249,6 +269,7 @@ function result(): WorkerResult {
     relay: relay.toData(),
     relayHalves: [relayHalves[0].toData(), relayHalves[1].toData()],
     capture: capture.toData(),
+    byNode: byNode.map((n, i): NodeTally => ({ windowFrames: nodeFrames[i]!, windowBytes: n.windowBytes, relay: n.relay.toData(), capture: n.capture.toData() })),
     slow,
     late,
     chat,
@@ -263,10 +284,10 @@ const progressTimer = setInterval(() => port.postMessage(progress()), 500);
 port.on('message', (msg: ToWorker) => {
   switch (msg.cmd) {
     case 'connect':
-      connectBatch(msg.kinds, msg.perSecond);
+      connectBatch(msg.viewers, msg.perSecond);
       break;
     case 'late':
-      for (const d of msg.delaysMs) lateTimers.push(setTimeout(() => !finishing && openViewer('late', viewers.length), d));
+      msg.delaysMs.forEach((d, k) => lateTimers.push(setTimeout(() => !finishing && openViewer('late', msg.nodes[k] ?? 0, viewers.length), d)));
       break;
     case 'chat':
       startChat(msg.perSecond, msg.stopAfterMs, msg.textBytes);

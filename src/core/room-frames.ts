@@ -118,10 +118,13 @@ export class RoomFrames {
     for (const tap of this.taps) if (tap.replacesSource?.(this.room, frame, headerLen)) replaced = true;
     if (!replaced) {
       if ((this.accepted & 15) === 1 || this.width === null) this.readSize(frame, headerLen);
+      // The other nodes first: the frame leaves for the bus at once, so their fan-out runs
+      // alongside this node's instead of after it (a cross-node viewer would otherwise wait
+      // for every local send).
+      this.broker.publishFrame(this.room.name, 'source', frame);
       const t0 = performance.now();
       this.channel('source')!.publish(frame, now);
       this.opts.telemetry.frameRelayed((performance.now() - t0) / 1000);
-      this.broker.publishFrame(this.room.name, 'source', frame);
     }
     this.edgeTiers?.onSourceFrame(now);
     for (const tap of this.taps) tap.onSourceFrame(this.room, frame, headerLen);
@@ -150,8 +153,9 @@ export class RoomFrames {
     const result = edge.edgeFrame(quality, seqOf(frame), now)!;
     if (result.becameEdge) for (const tap of this.taps) tap.onTierOrigin?.(this.room, quality, 'edge');
     if (result.publish) {
-      this.channel(quality)?.publish(frame, now);
+      // The other nodes first, as for source frames.
       this.broker.publishFrame(this.room.name, quality, frame);
+      this.channel(quality)?.publish(frame, now);
       this.opts.telemetry.tierFramePublished(quality, 'edge');
     }
     return 'ok';
@@ -166,8 +170,9 @@ export class RoomFrames {
       if (this.edgeTiers && !this.edgeTiers.serverFrame(quality, seqOf(frame))) return;
       this.opts.telemetry.tierFramePublished(quality, 'server');
     }
-    this.channel(quality)?.publish(frame, now);
+    // The other nodes first, as for source frames.
     if (this.room.broadcaster) this.broker.publishFrame(this.room.name, quality, frame);
+    this.channel(quality)?.publish(frame, now);
   }
 
   /** A frame from the broadcaster's node, for a tier consumed here. */

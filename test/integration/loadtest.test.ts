@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../loadtest/report.js';
+import { itNeeding } from '../helpers/binaries.js';
+import { redisSkip } from '../helpers/redis-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -63,6 +65,31 @@ describe('npm run loadtest against a spawned server', () => {
     assert.ok(r.throughput.bytesDelivered >= 27 * 30 * 8 * 1024 * 0.9);
     assert.equal(r.generator.workers, 2);
     assert.equal(r.generator.workerUtilisation.length, 2);
+  });
+
+  itNeeding(redisSkip(), 'spreads viewers over two nodes through Redis and reports each node, same-node and cross-node figures', async () => {
+    const json = join(dir, 'cluster.json');
+    const { code, stdout, stderr } = await runCli([
+      '--spawn', '--nodes', '2', '--viewers', '20', '--fps', '10', '--frame-kb', '8', '--duration', '3', '--warmup', '1',
+      '--late-joiners', '2', '--chatters', '4', '--workers', '2', '--no-progress', '--json', json,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /cluster: 2 nodes/);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const c = r.cluster!;
+    assert.equal(c.nodes, 2);
+    assert.deepEqual(c.perNode.map((n) => [n.node, n.broadcaster, n.measuredViewers]), [['n1', true, 10], ['n2', false, 10]]);
+    // Every viewer, on either node, got every frame of the window; the other node's came through Redis.
+    assert.equal(c.sameNode.received, 10 * 30);
+    assert.equal(c.crossNode.received, 10 * 30);
+    assert.equal(c.crossNode.relayLatencyMs.count, 10 * 30);
+    assert.equal(c.perNode[1]!.bus!.framesFetched >= 25, true, 'the second node fetched the frames from Redis');
+    assert.ok(c.redis.inputBytes! > 30 * 8 * 1024 && c.redis.outputBytes! > 30 * 8 * 1024);
+    assert.ok(c.redis.perFramePerNode! > 0.5 && c.redis.perFramePerNode! < 2, `Redis carried ${c.redis.perFramePerNode} × frame bytes × nodes`);
+    assert.ok(c.perNode.every((n) => n.cpuSeconds !== null && n.cpuSecondsPerGb !== null));
+    assert.ok(c.total.cpuSecondsWithRedis! >= c.total.cpuSeconds!);
+    assert.equal(r.lateJoiners.withoutFrame, 0);
+    assert.equal(r.chat.lost, 0, 'chat crosses nodes too');
   });
 
   it('refuses a bad command line with a clear message', async () => {
