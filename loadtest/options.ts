@@ -1,6 +1,7 @@
 // Command-line options of `npm run loadtest`. Parsing is pure so it can be tested.
 import { availableParallelism } from 'node:os';
 import { TARGETS, type TargetName } from './dialect.js';
+import { OptionsError, addServerEnv, forEachFlag, numberOption } from './argv.js';
 
 export interface LoadtestOptions {
   viewers: number;
@@ -77,7 +78,7 @@ Simulates viewers (and a broadcaster) against a beamcast server and reports what
   --no-progress         no live progress line
 `;
 
-export class OptionsError extends Error {}
+export { OptionsError } from './argv.js';
 
 /** Nodes one machine's load test can sensibly start. */
 export const MAX_NODES = 16;
@@ -113,13 +114,7 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
     profile: null,
     progress: true,
   };
-  const num = (flag: string, raw: string | undefined, min: number, max: number, int = false): number => {
-    const n = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
-      throw new OptionsError(`${flag} must be ${int ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    }
-    return n;
-  };
+  const num = numberOption;
   const list = (flag: string, raw: string, min: number, max: number): number[] => {
     const items = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => num(flag, s, min, max, true));
     if (items.length === 0) throw new OptionsError(`${flag} needs a comma-separated list, got ${JSON.stringify(raw)}`);
@@ -129,20 +124,7 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
     if (!(TARGETS as readonly string[]).includes(raw)) throw new OptionsError(`${flag}: unknown target ${JSON.stringify(raw)}; one of ${TARGETS.join(', ')}`);
     return raw as TargetName;
   };
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i]!;
-    let value: string | undefined;
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
-    const next = () => {
-      if (value !== undefined) return value;
-      const v = argv[++i];
-      if (v === undefined) throw new OptionsError(`${flag} needs a value`);
-      return v;
-    };
+  forEachFlag(argv, (flag, next) => {
     switch (flag) {
       case '--scenario': next(); break;
       case '--viewers': o.viewers = num(flag, next(), 0, 1_000_000, true); break;
@@ -175,20 +157,14 @@ export function parseOptions(argv: readonly string[], cpus = availableParallelis
       case '--ramp': o.ramp = num(flag, next(), 1, 1_000_000); break;
       case '--workers': o.workers = num(flag, next(), 1, 64, true); break;
       case '--source-addresses': o.sourceAddresses = num(flag, next(), 1, 250, true); break;
-      case '--server-env': {
-        const kv = next();
-        const k = kv.indexOf('=');
-        if (k <= 0) throw new OptionsError(`--server-env takes KEY=VALUE, got ${JSON.stringify(kv)}`);
-        o.serverEnv[kv.slice(0, k)] = kv.slice(k + 1);
-        break;
-      }
+      case '--server-env': addServerEnv(o.serverEnv, next()); break;
       case '--profile': o.profile = next(); break;
       case '--json': o.json = next(); break;
       case '--no-progress': o.progress = false; break;
       default:
         throw new OptionsError(`unknown option ${JSON.stringify(flag)}; see --help`);
     }
-  }
+  });
   if (!o.spawn && !o.wsUrl) throw new OptionsError('give --ws-url of a running server, or --spawn to start one');
   if (o.spawn && o.wsUrl) throw new OptionsError('--spawn and --ws-url exclude each other');
   if (o.target !== 'beamcast' && !o.spawn) throw new OptionsError('--target needs --spawn');

@@ -2,7 +2,7 @@
 // Parsing is pure so it can be tested.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { OptionsError } from './options.js';
+import { OptionsError, addServerEnv, forEachFlag, numberOption } from './argv.js';
 import type { PusherApp } from './pusher-targets.js';
 
 export const PUSHER_TARGETS = ['beamcast', 'soketi', 'pusher-uws'] as const;
@@ -104,27 +104,8 @@ export function parsePusherOptions(argv: readonly string[], cpus = availablePara
     progress: true,
   };
   let appGiven = false;
-  const num = (flag: string, raw: string | undefined, min: number, max: number, int = false): number => {
-    const n = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
-      throw new OptionsError(`${flag} must be ${int ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i]!;
-    let value: string | undefined;
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
-    const next = () => {
-      if (value !== undefined) return value;
-      const v = argv[++i];
-      if (v === undefined) throw new OptionsError(`${flag} needs a value`);
-      return v;
-    };
+  const num = numberOption;
+  forEachFlag(argv, (flag, next) => {
     switch (flag) {
       case '--scenario': next(); break;
       case '--subscribers': o.subscribers = num(flag, next(), 1, 1_000_000, true); break;
@@ -156,13 +137,7 @@ export function parsePusherOptions(argv: readonly string[], cpus = availablePara
       case '--ramp': o.ramp = num(flag, next(), 1, 1_000_000); break;
       case '--workers': o.workers = num(flag, next(), 1, 64, true); break;
       case '--source-addresses': o.sourceAddresses = num(flag, next(), 1, 250, true); break;
-      case '--server-env': {
-        const kv = next();
-        const k = kv.indexOf('=');
-        if (k <= 0) throw new OptionsError(`--server-env takes KEY=VALUE, got ${JSON.stringify(kv)}`);
-        o.serverEnv[kv.slice(0, k)] = kv.slice(k + 1);
-        break;
-      }
+      case '--server-env': addServerEnv(o.serverEnv, next()); break;
       case '--entry': o.entry = resolve(next()); break;
       case '--profile': o.profile = next(); break;
       case '--json': o.json = next(); break;
@@ -170,7 +145,7 @@ export function parsePusherOptions(argv: readonly string[], cpus = availablePara
       default:
         throw new OptionsError(`unknown option ${JSON.stringify(flag)} for the pusher scenario; see --scenario pusher --help`);
     }
-  }
+  });
   if (!o.spawn && !o.wsUrl) throw new OptionsError('give --ws-url and --http-url of a running server, or --spawn to start one');
   if (o.spawn && (o.wsUrl || o.httpUrl)) throw new OptionsError('--spawn and --ws-url/--http-url exclude each other');
   if (!o.spawn && (!o.httpUrl || !appGiven)) throw new OptionsError('a running server needs --http-url (its HTTP API) and --app ID:KEY:SECRET');

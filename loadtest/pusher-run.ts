@@ -17,6 +17,7 @@ import type { PusherProgress, PusherWorkerResult, PusherWorkerSetup, ToPusherWor
 import type { RunHooks } from './run.js';
 import { machineCpu, metricsProbe, procProbe, type ServerProbe, type ServerSample } from './server-probe.js';
 import { spawnTarget } from './spawn-target.js';
+import { finishWorkers } from './finish-workers.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const noProbe: ServerProbe = { source: 'none', sample: async () => ({ cpuSeconds: null, rssBytes: null, skippedFrames: null }) };
@@ -206,18 +207,7 @@ export async function runPusherScenario(o: PusherOptions, name: PusherTarget, ho
   } finally {
     if (sampler) clearInterval(sampler);
     trigger.close();
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            // A thread that already exited (it does once its sockets are closed) emits no second 'exit'.
-            if (exited.has(w)) return resolve();
-            const t = setTimeout(() => void w.terminate(), 5000);
-            w.once('exit', () => (clearTimeout(t), resolve()));
-            w.postMessage({ cmd: 'finish' } satisfies ToPusherWorker);
-          }),
-      ),
-    );
+    await finishWorkers(workers, exited, { cmd: 'finish' } satisfies ToPusherWorker);
     await server.stop();
   }
 }

@@ -4,12 +4,10 @@
 //               SOKETI_DEFAULT_APP_ID / _KEY / _SECRET;
 //   pusher-uws: the minimal uWS relay (loadtest/baselines/pusher-uws.ts), bundled like the others.
 // Both are spawned as `node --expose-gc --import gc-on-signal.mjs <entry>`, like every target.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ROOT, bundleLoadtest } from './bundle.js';
+import { canConnect, spawnServerProcess } from './server-process.js';
 import { freePort } from './spawn-target.js';
 
 export type PusherTargetName = 'soketi' | 'pusher-uws';
@@ -65,34 +63,16 @@ export async function spawnPusherTarget(name: PusherTargetName, app: PusherApp, 
     Object.assign(env, { HOST: host, PORT: String(port) });
     args = [(await bundleLoadtest()).baseline(name)];
   }
-  const gcHook = pathToFileURL(join(ROOT, 'loadtest', 'gc-on-signal.mjs')).href;
-  const child = spawn(process.execPath, ['--expose-gc', '--import', gcHook, ...nodeArgs, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    if (lines.length > 40) lines.splice(0, lines.length - 40);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const proc = spawnServerProcess(args, { cwd: ROOT, env, nodeArgs });
+  const { child } = proc;
   const target: SpawnedPusherTarget = {
     name,
     pid: child.pid!,
     host,
     port,
-    output: () => lines.join('\n'),
-    async collectGarbage() {
-      if (child.exitCode === null) child.kill('SIGUSR2');
-      await new Promise((r) => setTimeout(r, 300));
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 6000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    output: proc.output,
+    collectGarbage: proc.collectGarbage,
+    stop: proc.stop,
   };
   const deadline = Date.now() + 20_000;
   while (!(await canConnect(host, port))) {
@@ -103,15 +83,4 @@ export async function spawnPusherTarget(name: PusherTargetName, app: PusherApp, 
     await new Promise((r) => setTimeout(r, 100));
   }
   return target;
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -16,6 +16,7 @@ import type { ClusterSample } from './cluster-probe.js';
 import { machineCpu, type ServerSample } from './server-probe.js';
 import { openUnderTest } from './under-test.js';
 import type { Progress, ToWorker, ViewerKind, ViewerPlan, WorkerResult, WorkerSetup } from './worker-protocol.js';
+import { finishWorkers } from './finish-workers.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -239,18 +240,7 @@ export async function runScenario(o: LoadtestOptions, targetName: TargetName, ho
   } finally {
     if (sampler.timer) clearInterval(sampler.timer);
     broadcaster?.close();
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            // A thread that already exited (it does once its sockets are closed) emits no second 'exit'.
-            if (exited.has(w)) return resolve();
-            const t = setTimeout(() => void w.terminate(), 5000);
-            w.once('exit', () => (clearTimeout(t), resolve()));
-            w.postMessage({ cmd: 'finish' } satisfies ToWorker);
-          }),
-      ),
-    );
+    await finishWorkers(workers, exited, { cmd: 'finish' } satisfies ToWorker);
     await under.stop();
   }
 }

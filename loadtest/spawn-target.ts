@@ -1,15 +1,15 @@
 // Starts the server under test (beamcast's dist/server/main.js or a baseline relay) on free
 // ports, the same way for every target, so that their CPU and memory compare fairly.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { streamKey } from '../src/core/stream-key.js';
-import { ROOT, bundleLoadtest, serverEntry } from './bundle.js';
+import { bundleLoadtest, serverEntry } from './bundle.js';
 import type { TargetName } from './dialect.js';
+import { canConnect, spawnServerProcess } from './server-process.js';
 
 export interface SpawnedTarget {
   name: TargetName;
@@ -83,17 +83,8 @@ export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise
     env.PORT = String(wsPort);
   }
   // cwd is the throwaway dir so that no .env of the user's checkout leaks into the server.
-  const gcHook = pathToFileURL(join(ROOT, 'loadtest', 'gc-on-signal.mjs')).href;
-  const nodeArgs = ['--expose-gc', '--import', gcHook, ...(opts.nodeArgs ?? [])];
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    if (lines.length > 40) lines.splice(0, lines.length - 40);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const proc = spawnServerProcess([script], { cwd: dataDir, env, nodeArgs: opts.nodeArgs });
+  const { child } = proc;
   const target: SpawnedTarget = {
     name,
     pid: child.pid!,
@@ -101,18 +92,10 @@ export async function spawnTarget(name: TargetName, opts: SpawnOptions): Promise
     wsPort,
     httpPort,
     key: (room) => streamKey(secret, room),
-    output: () => lines.join('\n'),
-    async collectGarbage() {
-      if (child.exitCode === null) child.kill('SIGUSR2');
-      await new Promise((r) => setTimeout(r, 300));
-    },
+    output: proc.output,
+    collectGarbage: proc.collectGarbage,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 6000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await proc.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -134,17 +117,6 @@ async function waitListening(child: ChildProcess, host: string, wsPort: number, 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('not listening after 20 s');
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 async function isReady(url: string): Promise<boolean> {
